@@ -1,0 +1,646 @@
+#include "cli.h"
+
+#include "commandpipeline.h"
+#include "eventio.h"
+#include "eventstore.h"
+#include "jsdomain.h"
+#include "timetravel.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QMap>
+
+#include <functional>
+
+using namespace Qt::StringLiterals;
+using namespace es;
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+namespace {
+
+struct Subcommand {
+    QString name;
+    QString synopsis;
+    QString description;
+    std::function<int(QCommandLineParser &)> run;
+    std::function<void(QCommandLineParser &)> options;
+    QStringList positional; // names for --help
+};
+
+QCommandLineOption jsonOption()
+{
+    return {u"json"_s, u"Machine-readable JSON output."_s};
+}
+QCommandLineOption domainOption()
+{
+    return {u"domain"_s, u"The domain pack (a .js file)."_s, u"PACK"_s};
+}
+
+int fail(const Error &e)
+{
+    err() << "eventscope-cli: " << e.message << Qt::endl;
+    return exitcode::Usage;
+}
+
+int usage(const QString &message)
+{
+    err() << "eventscope-cli: " << message << Qt::endl;
+    return exitcode::Usage;
+}
+
+void printJson(const QJsonValue &v)
+{
+    if (v.isArray())
+        out() << QJsonDocument(v.toArray()).toJson(QJsonDocument::Indented);
+    else
+        out() << QJsonDocument(v.toObject()).toJson(QJsonDocument::Indented);
+    out().flush();
+}
+
+QString requireStorePath(QCommandLineParser &p, QString *error)
+{
+    const QStringList args = p.positionalArguments();
+    if (args.isEmpty()) {
+        *error = u"missing STORE (a store file path, or :memory:)"_s;
+        return {};
+    }
+    return args.first();
+}
+
+Result<std::unique_ptr<EventStore>> openStore(QCommandLineParser &p, EventStore::Mode mode)
+{
+    QString error;
+    const QString path = requireStorePath(p, &error);
+    if (path.isEmpty())
+        return Error::make(ErrorCode::Invalid, error);
+    return EventStore::open(path, mode);
+}
+
+Result<std::unique_ptr<JsDomain>> openDomain(QCommandLineParser &p)
+{
+    const QString pack = p.value(u"domain"_s);
+    if (pack.isEmpty())
+        return Error::make(ErrorCode::Invalid, u"missing --domain PACK (a domain pack .js file)"_s);
+    return JsDomain::load(pack);
+}
+
+bool parseInt(const QString &s, qint64 *out)
+{
+    bool ok = false;
+    *out = s.toLongLong(&ok);
+    return ok;
+}
+
+void printEventLine(const RecordedEvent &e)
+{
+    out() << qSetFieldWidth(8) << Qt::right << e.position << qSetFieldWidth(0) << "  " << e.recordedIso() << "  "
+          << e.stream << "@" << e.version << "  " << e.type << "  " << e.data << Qt::endl;
+}
+
+// --- init ------------------------------------------------------------------
+
+int cmdInit(QCommandLineParser &p)
+{
+    QString error;
+    const QString path = requireStorePath(p, &error);
+    if (path.isEmpty())
+        return usage(error);
+    const bool existed = QFile::exists(path);
+    auto store = EventStore::open(path, EventStore::Mode::Create);
+    if (!store)
+        return fail(store.error());
+    if (p.isSet(u"json"_s))
+        printJson(QJsonObject{{u"store"_s, path}, {u"created"_s, !existed}, {u"schema"_s, EventStore::SchemaVersion}});
+    else
+        out() << (existed ? "store is ready: " : "created store: ") << path << Qt::endl;
+    return exitcode::Ok;
+}
+
+// --- domain ----------------------------------------------------------------
+
+int cmdDomain(QCommandLineParser &p)
+{
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    const DomainInfo &info = (*domain)->info();
+    if (p.isSet(u"json"_s)) {
+        printJson(info.toJson());
+        return exitcode::Ok;
+    }
+    out() << info.name << " " << info.version << "  (" << info.sourcePath << ")" << Qt::endl;
+    if (!info.description.isEmpty())
+        out() << info.description << Qt::endl;
+    for (const AggregateSpec &a : info.aggregates) {
+        out() << Qt::endl << "aggregate " << a.name << Qt::endl;
+        for (const CommandSpec &c : a.commands) {
+            out() << "  command " << c.name << Qt::endl;
+            for (const FieldSpec &f : c.fields) {
+                out() << "    " << f.name << ": " << f.type << (f.required ? " (required)" : "");
+                if (!f.values.isEmpty())
+                    out() << " one of " << f.values.join(u", "_s);
+                if (f.min)
+                    out() << " min " << *f.min;
+                if (f.max)
+                    out() << " max " << *f.max;
+                out() << Qt::endl;
+            }
+        }
+        out() << "  events: " << a.eventTypes.join(u", "_s) << Qt::endl;
+    }
+    for (const ProjectionSpec &pr : info.projections)
+        out() << "projection " << pr.name << " (" << pr.kind << "): " << pr.eventTypes.join(u", "_s) << Qt::endl;
+    for (const ReactionSpec &r : info.reactions)
+        out() << "reaction " << r.name << " on " << r.eventType << Qt::endl;
+    return exitcode::Ok;
+}
+
+// --- exec ------------------------------------------------------------------
+
+int cmdExec(QCommandLineParser &p)
+{
+    const QStringList args = p.positionalArguments();
+    if (args.size() < 2)
+        return usage(u"usage: exec STORE --domain PACK --stream ID COMMAND ['JSON']"_s);
+    Command cmd;
+    cmd.type = args.at(1);
+    if (args.size() > 2) {
+        QJsonParseError pe;
+        const QJsonDocument doc = QJsonDocument::fromJson(args.at(2).toUtf8(), &pe);
+        if (pe.error != QJsonParseError::NoError)
+            return usage(u"the command payload is malformed JSON at column %1: %2"_s.arg(pe.offset + 1).arg(
+                pe.errorString()));
+        if (!doc.isObject())
+            return usage(u"the command payload must be a JSON object"_s);
+        cmd.payload = doc.object();
+    }
+    cmd.stream = p.value(u"stream"_s);
+    if (cmd.stream.isEmpty())
+        return usage(u"missing --stream ID"_s);
+    if (p.isSet(u"expected-version"_s)) {
+        qint64 v = 0;
+        if (!parseInt(p.value(u"expected-version"_s), &v) || v < 0)
+            return usage(u"--expected-version must be a non-negative integer (0: the stream must not exist)"_s);
+        cmd.expectedVersion = v;
+    }
+    cmd.commandId = p.value(u"command-id"_s);
+    cmd.metadata.insert(meta::Actor, p.isSet(u"actor"_s) ? p.value(u"actor"_s) : qEnvironmentVariable("USER",
+                                                                                                       u"cli"_s));
+    if (p.isSet(u"correlation"_s))
+        cmd.metadata.insert(meta::CorrelationId, p.value(u"correlation"_s));
+
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    auto store = openStore(p, EventStore::Mode::ReadWrite);
+    if (!store)
+        return fail(store.error());
+    CommandPipeline pipeline(store->get(), domain->get());
+    const CommandResult r = pipeline.execute(cmd);
+    const CommandRecord &rec = r.record;
+    if (p.isSet(u"json"_s)) {
+        QJsonObject o = rec.toJson();
+        QJsonArray events;
+        for (const RecordedEvent &e : r.events)
+            events.append(e.toJson());
+        o.insert(u"events"_s, events);
+        if (r.repeated)
+            o.insert(u"repeated"_s, true);
+        printJson(o);
+    } else {
+        switch (rec.outcome) {
+        case CommandOutcome::Accepted:
+            out() << "accepted" << (r.repeated ? " (already executed: the logged outcome)" : "") << ": "
+                  << r.events.size() << " event(s)" << Qt::endl;
+            for (const RecordedEvent &e : r.events)
+                printEventLine(e);
+            break;
+        case CommandOutcome::Rejected:
+            out() << "rejected: " << rec.reason << Qt::endl;
+            for (auto it = rec.fieldErrors.constBegin(); it != rec.fieldErrors.constEnd(); ++it)
+                out() << "  " << it.key() << ": " << it.value().toString() << Qt::endl;
+            break;
+        case CommandOutcome::Conflict:
+            out() << "conflict: " << rec.reason << Qt::endl;
+            break;
+        case CommandOutcome::Failed:
+            err() << "eventscope-cli: " << (r.error.message.isEmpty() ? rec.reason : r.error.message) << Qt::endl;
+            break;
+        }
+    }
+    switch (rec.outcome) {
+    case CommandOutcome::Accepted:
+        return exitcode::Ok;
+    case CommandOutcome::Rejected:
+        return exitcode::Rejected;
+    case CommandOutcome::Conflict:
+        return exitcode::Conflict;
+    case CommandOutcome::Failed:
+        break;
+    }
+    return exitcode::Usage;
+}
+
+// --- events ----------------------------------------------------------------
+
+int cmdEvents(QCommandLineParser &p)
+{
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    EventQuery q;
+    q.stream = p.value(u"stream"_s);
+    q.types = p.values(u"type"_s);
+    q.correlationId = p.value(u"correlation"_s);
+    q.actor = p.value(u"actor"_s);
+    qint64 n = 0;
+    if (p.isSet(u"from"_s)) {
+        if (!parseInt(p.value(u"from"_s), &n) || n < 0)
+            return usage(u"--from must be a position (a non-negative integer)"_s);
+        q.fromPosition = n;
+    }
+    q.limit = 100;
+    if (p.isSet(u"limit"_s)) {
+        if (!parseInt(p.value(u"limit"_s), &n) || n < 1)
+            return usage(u"--limit must be a positive integer"_s);
+        q.limit = int(qMin<qint64>(n, 1'000'000));
+    }
+    for (const char *key : {"since", "until"}) {
+        const QString name = QString::fromLatin1(key);
+        if (!p.isSet(name))
+            continue;
+        const QDateTime t = QDateTime::fromString(p.value(name), Qt::ISODateWithMs);
+        if (!t.isValid())
+            return usage(u"--%1 must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z"_s.arg(name));
+        (name == u"since"_s ? q.fromMs : q.toMs) = t.toMSecsSinceEpoch();
+    }
+    auto events = (*store)->query(q);
+    if (!events)
+        return fail(events.error());
+    if (p.isSet(u"json"_s)) {
+        QJsonArray a;
+        for (const RecordedEvent &e : *events)
+            a.append(e.toJson());
+        printJson(a);
+    } else {
+        for (const RecordedEvent &e : *events)
+            printEventLine(e);
+    }
+    return exitcode::Ok;
+}
+
+// --- streams ---------------------------------------------------------------
+
+int cmdStreams(QCommandLineParser &p)
+{
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    auto streams = (*store)->streams(p.value(u"prefix"_s));
+    if (!streams)
+        return fail(streams.error());
+    auto iso = [](qint64 ms) {
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+    };
+    if (p.isSet(u"json"_s)) {
+        QJsonArray a;
+        for (const StreamInfo &s : *streams)
+            a.append(QJsonObject{{u"stream"_s, s.stream},
+                                 {u"type"_s, s.type},
+                                 {u"version"_s, s.version},
+                                 {u"firstAt"_s, iso(s.firstMs)},
+                                 {u"lastAt"_s, iso(s.lastMs)}});
+        printJson(a);
+    } else {
+        for (const StreamInfo &s : *streams)
+            out() << s.stream << "  " << s.type << "  v" << s.version << "  " << iso(s.firstMs) << " .. "
+                  << iso(s.lastMs) << Qt::endl;
+    }
+    return exitcode::Ok;
+}
+
+// --- replay ----------------------------------------------------------------
+
+int cmdReplay(QCommandLineParser &p)
+{
+    const QString stream = p.value(u"stream"_s);
+    if (stream.isEmpty())
+        return usage(u"missing --stream ID"_s);
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    TimeTravel tt(store->get(), domain->get());
+    if (p.isSet(u"no-snapshots"_s))
+        tt.setUseSnapshots(false);
+    const int modes = int(p.isSet(u"to-version"_s)) + int(p.isSet(u"at-position"_s)) + int(p.isSet(u"at-time"_s));
+    if (modes > 1)
+        return usage(u"give one of --to-version, --at-position, --at-time"_s);
+    Result<LoadedAggregate> r = Error{};
+    qint64 n = 0;
+    if (p.isSet(u"to-version"_s)) {
+        if (!parseInt(p.value(u"to-version"_s), &n) || n < 0)
+            return usage(u"--to-version must be a non-negative integer"_s);
+        r = tt.atVersion(stream, n);
+    } else if (p.isSet(u"at-position"_s)) {
+        if (!parseInt(p.value(u"at-position"_s), &n) || n < 0)
+            return usage(u"--at-position must be a non-negative integer"_s);
+        r = tt.atPosition(stream, n);
+    } else if (p.isSet(u"at-time"_s)) {
+        const QDateTime t = QDateTime::fromString(p.value(u"at-time"_s), Qt::ISODateWithMs);
+        if (!t.isValid())
+            return usage(u"--at-time must be an ISO 8601 time, e.g. 2026-11-25T10:00:00Z"_s);
+        r = tt.atTime(stream, t);
+    } else {
+        r = tt.atVersion(stream, std::numeric_limits<qint64>::max());
+    }
+    if (!r)
+        return fail(r.error());
+    if (p.isSet(u"json"_s)) {
+        printJson(QJsonObject{{u"stream"_s, r->stream},
+                              {u"aggregate"_s, r->aggregate},
+                              {u"version"_s, r->version},
+                              {u"snapshotVersion"_s, r->snapshotVersion},
+                              {u"eventsApplied"_s, r->eventsApplied},
+                              {u"state"_s, r->state}});
+    } else {
+        out() << QJsonDocument(r->state).toJson(QJsonDocument::Indented);
+        err() << r->stream << " (" << r->aggregate << ") at version " << r->version;
+        if (r->snapshotVersion > 0)
+            err() << ", from the snapshot at version " << r->snapshotVersion;
+        err() << Qt::endl;
+    }
+    return exitcode::Ok;
+}
+
+// --- verify ----------------------------------------------------------------
+
+int cmdVerify(QCommandLineParser &p)
+{
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    const bool tty = !p.isSet(u"json"_s) && !p.isSet(u"quiet"_s);
+    auto report = (*store)->verify([tty](qint64 done, qint64 head) {
+        if (tty && head > 100000)
+            err() << "\rverifying " << done << " / " << head << Qt::flush;
+        return true;
+    });
+    if (tty)
+        err() << "\r" << Qt::flush;
+    if (!report)
+        return fail(report.error());
+    if (p.isSet(u"json"_s)) {
+        QJsonObject o{{u"intact"_s, report->intact}, {u"checked"_s, report->checked}};
+        if (!report->intact) {
+            o.insert(u"firstBadPosition"_s, report->firstBadPosition);
+            o.insert(u"problem"_s, report->problem);
+        }
+        printJson(o);
+    } else if (report->intact) {
+        out() << "intact: " << report->checked << " events, hash chain verified" << Qt::endl;
+    } else {
+        out() << "TAMPERED at position " << report->firstBadPosition << ": " << report->problem << Qt::endl;
+    }
+    return report->intact ? exitcode::Ok : exitcode::Failed;
+}
+
+// --- export / import ---------------------------------------------------------
+
+int cmdExport(QCommandLineParser &p)
+{
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    qint64 from = 1;
+    if (p.isSet(u"from"_s) && (!parseInt(p.value(u"from"_s), &from) || from < 0))
+        return usage(u"--from must be a position"_s);
+    QFile stdoutFile;
+    if (!stdoutFile.open(stdout, QIODevice::WriteOnly))
+        return usage(u"cannot write to standard output"_s);
+    auto n = eventio::exportEvents(**store, from, stdoutFile);
+    stdoutFile.flush();
+    if (!n)
+        return fail(n.error());
+    err() << "exported " << *n << " event(s)" << Qt::endl;
+    return exitcode::Ok;
+}
+
+int cmdImport(QCommandLineParser &p)
+{
+    const QStringList args = p.positionalArguments();
+    if (args.size() < 2)
+        return usage(u"usage: import STORE FILE (FILE: JSON Lines as written by export; - for standard input)"_s);
+    QFile file;
+    if (args.at(1) == u"-"_s) {
+        if (!file.open(stdin, QIODevice::ReadOnly))
+            return usage(u"cannot read standard input"_s);
+    } else {
+        file.setFileName(args.at(1));
+        if (!file.open(QIODevice::ReadOnly))
+            return usage(u"%1: %2"_s.arg(args.at(1), file.errorString()));
+    }
+    const bool existed = QFile::exists(args.at(0));
+    auto store = EventStore::open(args.at(0), EventStore::Mode::Create);
+    if (!store)
+        return fail(store.error());
+    auto n = eventio::importEvents(**store, file);
+    if (!n) {
+        if (!existed) {
+            // Leave no empty store behind a failed import.
+            store->reset();
+            for (const char *suffix : {"", "-wal", "-shm"})
+                QFile::remove(args.at(0) + QLatin1StringView(suffix));
+        }
+        err() << "eventscope-cli: " << args.at(1) << ": " << n.error().message << " (nothing was imported)"
+              << Qt::endl;
+        return exitcode::Usage;
+    }
+    out() << "imported " << *n << " event(s)" << Qt::endl;
+    return exitcode::Ok;
+}
+
+int cmdCommands(QCommandLineParser &p)
+{
+    auto store = openStore(p, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    auto records = (*store)->commands(0, 1'000'000);
+    if (!records)
+        return fail(records.error());
+    if (p.isSet(u"json"_s)) {
+        QJsonArray a;
+        for (const CommandRecord &r : *records)
+            a.append(r.toJson());
+        printJson(a);
+        return exitcode::Ok;
+    }
+    for (const CommandRecord &r : *records) {
+        out() << r.commandId << "  " << r.type << "  " << r.stream << "  " << outcomeName(r.outcome);
+        if (!r.reason.isEmpty())
+            out() << "  " << r.reason;
+        if (r.firstPosition > 0)
+            out() << "  events " << r.firstPosition << ".." << r.lastPosition;
+        out() << "  (validate " << r.timings.validateUs << "us, load " << r.timings.loadUs << "us, decide "
+              << r.timings.decideUs << "us, append " << r.timings.appendUs << "us, publish " << r.timings.publishUs
+              << "us)" << Qt::endl;
+    }
+    return exitcode::Ok;
+}
+
+QList<Subcommand> subcommands()
+{
+    const auto json = [](QCommandLineParser &p) { p.addOption(jsonOption()); };
+    QList<Subcommand> list;
+    list.append({u"init"_s, u"init STORE"_s, u"Create an empty store (a SQLite file)."_s, cmdInit, json, {u"STORE"_s}});
+    list.append({u"domain"_s, u"domain --domain PACK"_s,
+                 u"Describe a domain pack: aggregates, commands and their fields, events, projections."_s, cmdDomain,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                 },
+                 {}});
+    list.append({u"exec"_s,
+                 u"exec STORE --domain PACK --stream ID [--expected-version N] [--actor A] [--correlation C] COMMAND "
+                 "'JSON'"_s,
+                 u"Send a command through the pipeline. Exit 0 accepted, 3 rejected, 4 concurrency conflict, 2 usage "
+                 "or I/O error."_s,
+                 cmdExec,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                     p.addOption({u"stream"_s, u"The target stream id."_s, u"ID"_s});
+                     p.addOption({u"expected-version"_s, u"Fail with a conflict unless the stream is at version N (0: "
+                                                         "it must not exist)."_s,
+                                  u"N"_s});
+                     p.addOption({u"actor"_s, u"Who sends the command (default: $USER)."_s, u"A"_s});
+                     p.addOption({u"correlation"_s, u"Correlation id (default: the command id)."_s, u"C"_s});
+                     p.addOption({u"command-id"_s, u"Command id; a repeated id returns the first outcome."_s,
+                                  u"ID"_s});
+                 },
+                 {u"STORE"_s, u"COMMAND"_s, u"JSON"_s}});
+    list.append({u"events"_s,
+                 u"events STORE [--stream ID] [--type T]... [--correlation C] [--actor A] [--since T] [--until T] "
+                 "[--from POS] [--limit N]"_s,
+                 u"List events in global order."_s, cmdEvents,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption({u"stream"_s, u"Only this stream."_s, u"ID"_s});
+                     p.addOption({u"type"_s, u"Only this event type (repeatable)."_s, u"T"_s});
+                     p.addOption({u"correlation"_s, u"Only this correlation id."_s, u"C"_s});
+                     p.addOption({u"actor"_s, u"Only this actor."_s, u"A"_s});
+                     p.addOption({u"since"_s, u"Recorded at or after (ISO 8601)."_s, u"TIME"_s});
+                     p.addOption({u"until"_s, u"Recorded at or before (ISO 8601)."_s, u"TIME"_s});
+                     p.addOption({u"from"_s, u"Start at this global position."_s, u"POS"_s});
+                     p.addOption({u"limit"_s, u"At most N events (default 100)."_s, u"N"_s});
+                 },
+                 {u"STORE"_s}});
+    list.append({u"streams"_s, u"streams STORE [--prefix P]"_s,
+                 u"List streams with their type, version, first and last timestamps."_s, cmdStreams,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption({u"prefix"_s, u"Only streams whose id starts with P."_s, u"P"_s});
+                 },
+                 {u"STORE"_s}});
+    list.append({u"replay"_s,
+                 u"replay STORE --domain PACK --stream ID [--to-version N | --at-position P | --at-time ISO8601]"_s,
+                 u"Rebuild an aggregate's state as of a point in its history and print it as JSON."_s, cmdReplay,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                     p.addOption({u"stream"_s, u"The stream to replay."_s, u"ID"_s});
+                     p.addOption({u"to-version"_s, u"Up to and including this stream version."_s, u"N"_s});
+                     p.addOption({u"at-position"_s, u"As of this global position."_s, u"P"_s});
+                     p.addOption({u"at-time"_s, u"As of this time (ISO 8601)."_s, u"TIME"_s});
+                     p.addOption({u"no-snapshots"_s, u"Fold every event from the start."_s});
+                 },
+                 {u"STORE"_s}});
+    list.append({u"verify"_s, u"verify STORE"_s,
+                 u"Recompute the hash chain. Exit 0 when intact, 1 with the first bad position otherwise."_s,
+                 cmdVerify,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption({u"quiet"_s, u"No progress output."_s});
+                 },
+                 {u"STORE"_s}});
+    list.append({u"export"_s, u"export STORE [--from POS]"_s, u"Write events as JSON Lines to standard output."_s,
+                 cmdExport, [](QCommandLineParser &p) { p.addOption({u"from"_s, u"Start position."_s, u"POS"_s}); },
+                 {u"STORE"_s}});
+    list.append({u"import"_s, u"import STORE FILE"_s,
+                 u"Read JSON Lines written by export. A bad line is reported with its number and nothing of the file "
+                 "is written."_s,
+                 cmdImport, [](QCommandLineParser &) {}, {u"STORE"_s, u"FILE"_s}});
+    list.append({u"commands"_s, u"commands STORE"_s,
+                 u"The command log: every command with its outcome, events and stage timings."_s, cmdCommands, json,
+                 {u"STORE"_s}});
+    return list;
+}
+
+void printOverview(const QList<Subcommand> &list)
+{
+    out() << "eventscope-cli: the Eventscope engine, headless.\n\nUsage: eventscope-cli SUBCOMMAND [options]\n\n";
+    for (const Subcommand &s : list)
+        out() << "  " << s.synopsis << "\n      " << s.description << "\n";
+    out() << "  bench [--events N] [--quick]\n      Benchmark the engine against raw SQLite baselines.\n";
+    out() << "\nSTORE is a store file path (or :memory:). `eventscope-cli SUBCOMMAND --help` for details.\n"
+          << "Exit codes: 0 ok, 1 check failed (verify), 2 usage or I/O error, 3 rejected, 4 conflict.\n"
+          << Qt::flush;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"eventscope-cli"_s);
+    QCoreApplication::setApplicationVersion(u"0.1.0"_s);
+    QStringList args = QCoreApplication::arguments();
+    const QList<Subcommand> list = subcommands();
+    if (args.size() < 2 || args.at(1) == u"--help"_s || args.at(1) == u"-h"_s || args.at(1) == u"help"_s) {
+        printOverview(list);
+        return args.size() < 2 ? exitcode::Usage : exitcode::Ok;
+    }
+    if (args.at(1) == u"--version"_s) {
+        out() << "eventscope-cli " << QCoreApplication::applicationVersion() << Qt::endl;
+        return exitcode::Ok;
+    }
+    const QString name = args.at(1);
+    if (name == u"bench"_s)
+        return runBench(args.mid(1));
+    for (const Subcommand &s : list) {
+        if (s.name != name)
+            continue;
+        QCommandLineParser p;
+        p.setApplicationDescription(s.description + u"\n\nUsage: eventscope-cli "_s + s.synopsis);
+        p.addHelpOption();
+        s.options(p);
+        for (const QString &pos : s.positional)
+            p.addPositionalArgument(pos, QString());
+        QStringList sub = args.mid(1);
+        sub[0] = u"eventscope-cli "_s + name;
+        if (!p.parse(sub))
+            return usage(p.errorText() + u" (see eventscope-cli "_s + name + u" --help)"_s);
+        if (p.isSet(u"help"_s)) {
+            out() << p.helpText() << Qt::flush;
+            return exitcode::Ok;
+        }
+        return s.run(p);
+    }
+    return usage(u"unknown subcommand '%1' (see eventscope-cli --help)"_s.arg(name));
+}

@@ -1,0 +1,50 @@
+#include "mainwindow.h"
+#include "settings.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+
+using namespace Qt::StringLiterals;
+
+int main(int argc, char **argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(u"Eventscope"_s);
+    QApplication::setApplicationName(u"Eventscope"_s);
+    QApplication::setApplicationVersion(u"0.1.0"_s);
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(u"Eventscope: a workbench for CQRS and event-sourced systems."_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    parser.addOption({u"read-only"_s, u"Open the store read-only."_s});
+    parser.addOption({u"demo"_s, u"Open the demo store (created on first use)."_s});
+    parser.addOption({u"screenshot"_s, u"Save a picture of the window to FILE and quit."_s, u"FILE"_s});
+    parser.addPositionalArgument(u"STORE"_s, u"The store to open."_s);
+    parser.process(app);
+
+    MainWindow window;
+    window.show();
+    const QStringList args = parser.positionalArguments();
+    if (!args.isEmpty())
+        window.openStore(args.first(), parser.isSet(u"read-only"_s));
+    else if (parser.isSet(u"demo"_s))
+        window.openDemoStore();
+    else if (!Settings::lastStore().isEmpty() && QFile::exists(Settings::lastStore()))
+        window.openStore(Settings::lastStore(), Settings::lastStoreReadOnly());
+    else
+        window.openDemoStore();
+
+    if (parser.isSet(u"screenshot"_s)) {
+        const QString file = parser.value(u"screenshot"_s);
+        QMetaObject::invokeMethod(
+            &window,
+            [&window, file] {
+                window.grab().save(file);
+                QApplication::quit();
+            },
+            Qt::QueuedConnection);
+    }
+    return app.exec();
+}

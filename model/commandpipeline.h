@@ -1,0 +1,72 @@
+#pragma once
+
+#include "domain.h"
+#include "repository.h"
+#include "result.h"
+#include "types.h"
+
+#include <QObject>
+
+#include <optional>
+
+namespace es {
+
+class EventStore;
+
+struct Command {
+    QString commandId; // generated when empty; a repeated id returns the logged outcome
+    QString type;      // "Command" or "Aggregate.Command"
+    QString stream;
+    QJsonObject payload;
+    std::optional<qint64> expectedVersion; // 0 = the stream must not exist yet
+    QJsonObject metadata; // actor, correlationId, causationId, and anything else
+};
+
+struct CommandResult {
+    CommandRecord record; // what went into the command log
+    EventList events;     // the events written (accepted)
+    Error error;          // for Failed: a script error, I/O, an unknown command
+    bool repeated = false; // the command id was already logged: nothing was executed
+
+    bool accepted() const { return record.outcome == CommandOutcome::Accepted; }
+};
+
+// The write side of CQRS: validate -> load -> decide -> append -> publish.
+// Every stage is timed; the outcome goes to the command log.
+class CommandPipeline : public QObject {
+    Q_OBJECT
+public:
+    enum class Stage { Validate, Load, Decide, Append, Publish };
+    Q_ENUM(Stage)
+
+    struct Options {
+        int snapshotEvery = 100; // 0 disables automatic snapshots
+    };
+
+    CommandPipeline(EventStore *store, Domain *domain, QObject *parent = nullptr);
+    CommandPipeline(EventStore *store, Domain *domain, const Options &options, QObject *parent = nullptr);
+
+    CommandResult execute(const Command &command);
+
+    Repository &repository() { return m_repository; }
+    EventStore *store() const { return m_store; }
+    Domain *domain() const { return m_domain; }
+    const Options &options() const { return m_options; }
+
+Q_SIGNALS:
+    // Each stage as it completes, for the pipeline view and traces.
+    void stageCompleted(const QString &commandId, es::CommandPipeline::Stage stage, qint64 micros, bool ok);
+    void commandExecuted(const es::CommandResult &result);
+
+private:
+    CommandResult finish(CommandResult result, bool log);
+
+    EventStore *m_store;
+    Domain *m_domain;
+    Options m_options;
+    Repository m_repository;
+};
+
+} // namespace es
+
+Q_DECLARE_METATYPE(es::CommandResult)

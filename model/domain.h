@@ -1,0 +1,115 @@
+#pragma once
+
+#include "result.h"
+#include "types.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace es {
+
+// A declared command field. Drives validation and (later) the GUI's forms.
+struct FieldSpec {
+    QString name;
+    // string, number, integer, boolean, enum, datetime, object, array
+    QString type = QStringLiteral("string");
+    bool required = false;
+    std::optional<double> min;       // number/integer
+    std::optional<double> max;
+    std::optional<int> minLength;    // string/array length
+    std::optional<int> maxLength;
+    QString pattern;                 // regular expression for strings (whole match)
+    QStringList values;              // enum values
+    QString description;
+    QJsonObject toJson() const;
+};
+
+struct CommandSpec {
+    QString name;
+    QString aggregate;
+    QString description;
+    QList<FieldSpec> fields;
+    QJsonObject toJson() const;
+};
+
+struct AggregateSpec {
+    QString name;
+    QString description;
+    QList<CommandSpec> commands;
+    QStringList eventTypes; // the types its evolve handles
+};
+
+struct ProjectionSpec {
+    QString name;
+    QString kind; // table, search, page
+    QStringList eventTypes;
+    QJsonObject definition; // the declarative part (columns, key, fields...) as JSON
+};
+
+struct ReactionSpec {
+    QString name;
+    QString eventType;
+};
+
+struct DomainInfo {
+    QString name;
+    QString version;
+    QString contentHash; // hex SHA-256 of the pack's source
+    QString sourcePath;
+    QString description;
+    QList<AggregateSpec> aggregates;
+    QList<ProjectionSpec> projections;
+    QList<ReactionSpec> reactions;
+
+    const AggregateSpec *aggregate(const QString &name) const;
+    // Finds a command by "Command" (when unique) or "Aggregate.Command".
+    const CommandSpec *command(const QString &name, QString *error = nullptr) const;
+    QJsonObject toJson() const;
+};
+
+// What the engine hands to decide: time, ids and actor come from here so that
+// domain code stays deterministic and replayable.
+struct DecisionContext {
+    QString commandId;
+    QString stream;
+    QString actor;
+    qint64 nowMs = 0;
+    // Ids the domain may use, handed out in order by ctx.newId().
+    QStringList ids;
+};
+
+struct DecidedEvent {
+    QString type;
+    QJsonObject data;
+};
+
+struct Decision {
+    bool accepted = false;
+    QList<DecidedEvent> events; // when accepted (may be empty: a no-op)
+    QString reason;             // when rejected
+    QJsonObject fieldErrors;    // optional per-field reasons of a rejection
+    QStringList usedIds;        // ids handed out by ctx.newId()
+};
+
+// The pipeline's view of a domain. Implementations: JsDomain (a domain pack).
+// Calls are made from the thread that owns the domain object.
+class Domain {
+public:
+    virtual ~Domain() = default;
+    virtual const DomainInfo &info() const = 0;
+    virtual Result<QJsonObject> initialState(const QString &aggregate) = 0;
+    // Errors (a script error, a timeout) are Error{Script}; a rejection is a Decision.
+    virtual Result<Decision> decide(const QString &aggregate, const QJsonObject &state, const QString &command,
+                                    const QJsonObject &payload, const DecisionContext &ctx) = 0;
+    virtual Result<QJsonObject> evolve(const QString &aggregate, const QJsonObject &state,
+                                       const RecordedEvent &event) = 0;
+    // Folds many events; implementations keep the state inside the engine between events.
+    virtual Result<QJsonObject> fold(const QString &aggregate, const QJsonObject &state, const EventList &events);
+};
+
+} // namespace es

@@ -1,0 +1,1106 @@
+#include "eventstore.h"
+
+#include <QAtomicInteger>
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLoggingCategory>
+#include <QSqlError>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcStore, "eventscope.store")
+
+using namespace Qt::StringLiterals;
+
+namespace es {
+
+namespace {
+
+// "EVSC": lets `file(1)`-like checks and our open path recognise a store
+// even before reading any table.
+constexpr int ApplicationId = 0x45565343;
+
+QAtomicInteger<quint64> s_connectionCounter;
+
+QByteArray compactJson(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+QJsonObject parseObject(const QByteArray &bytes)
+{
+    return QJsonDocument::fromJson(bytes).object();
+}
+
+// Schema steps; index i upgrades schema i to i+1. Never edit a shipped step:
+// append a new one and bump SchemaVersion.
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> steps = {
+        {
+            u"CREATE TABLE es_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+            u"CREATE TABLE events("
+            "position INTEGER PRIMARY KEY,"
+            "stream TEXT NOT NULL,"
+            "version INTEGER NOT NULL,"
+            "type TEXT NOT NULL,"
+            "event_id TEXT NOT NULL UNIQUE,"
+            "data TEXT NOT NULL,"
+            "metadata TEXT NOT NULL,"
+            "recorded_ms INTEGER NOT NULL,"
+            "schema_version INTEGER NOT NULL DEFAULT 1,"
+            "correlation_id TEXT,"
+            "actor TEXT,"
+            "hash TEXT NOT NULL,"
+            "UNIQUE(stream, version))"_s,
+            u"CREATE INDEX events_by_type ON events(type, position)"_s,
+            u"CREATE INDEX events_by_correlation ON events(correlation_id, position) WHERE correlation_id IS NOT NULL"_s,
+            u"CREATE INDEX events_by_time ON events(recorded_ms)"_s,
+            // Defence in depth: the engine never updates or deletes an event, and
+            // neither may anything else that goes through SQLite without dropping these.
+            u"CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"_s,
+            u"CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
+            "BEGIN SELECT RAISE(ABORT, 'events are append-only'); END"_s,
+            u"CREATE TABLE streams("
+            "stream TEXT PRIMARY KEY,"
+            "type TEXT NOT NULL,"
+            "version INTEGER NOT NULL,"
+            "first_ms INTEGER NOT NULL,"
+            "last_ms INTEGER NOT NULL) WITHOUT ROWID"_s,
+            u"CREATE TABLE snapshots("
+            "stream TEXT NOT NULL,"
+            "version INTEGER NOT NULL,"
+            "state TEXT NOT NULL,"
+            "domain_version TEXT NOT NULL,"
+            "domain_hash TEXT NOT NULL,"
+            "created_ms INTEGER NOT NULL,"
+            "PRIMARY KEY(stream, version)) WITHOUT ROWID"_s,
+            u"CREATE TABLE command_log("
+            "seq INTEGER PRIMARY KEY,"
+            "command_id TEXT NOT NULL UNIQUE,"
+            "type TEXT NOT NULL,"
+            "aggregate TEXT NOT NULL,"
+            "stream TEXT NOT NULL,"
+            "payload TEXT NOT NULL,"
+            "metadata TEXT NOT NULL,"
+            "outcome TEXT NOT NULL,"
+            "reason TEXT,"
+            "field_errors TEXT,"
+            "first_position INTEGER,"
+            "last_position INTEGER,"
+            "expected_version INTEGER,"
+            "actual_version INTEGER,"
+            "timings TEXT NOT NULL,"
+            "recorded_ms INTEGER NOT NULL)"_s,
+            u"CREATE INDEX command_log_by_stream ON command_log(stream, seq)"_s,
+        },
+    };
+    return steps;
+}
+
+CommandOutcome outcomeFromName(const QString &s)
+{
+    if (s == u"accepted")
+        return CommandOutcome::Accepted;
+    if (s == u"rejected")
+        return CommandOutcome::Rejected;
+    if (s == u"conflict")
+        return CommandOutcome::Conflict;
+    return CommandOutcome::Failed;
+}
+
+bool isConstraintOn(const QSqlError &e, QLatin1StringView what)
+{
+    return e.text().contains(what);
+}
+
+} // namespace
+
+EventStore::EventStore(QObject *parent)
+    : QObject(parent)
+{
+}
+
+EventStore::~EventStore()
+{
+    if (m_db.isOpen()) {
+        if (!m_readOnly && !m_pendingTimings.isEmpty() && begin()) {
+            if (flushPendingTimings())
+                commit();
+            else
+                rollback();
+        }
+        m_statements.clear();
+        m_db.close();
+    }
+    m_db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::open(const QString &path, Mode mode)
+{
+    Options o;
+    o.mode = mode;
+    return open(path, o);
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::open(const QString &path, const Options &options)
+{
+    std::unique_ptr<EventStore> store(new EventStore);
+    if (auto st = store->initialise(path, options); !st)
+        return st.error();
+    return store;
+}
+
+Status EventStore::initialise(const QString &path, const Options &options)
+{
+    m_path = path;
+    m_memory = path == u":memory:";
+    m_readOnly = options.mode == Mode::ReadOnly;
+
+    if (!m_memory) {
+        QFileInfo fi(path);
+        if (!fi.exists()) {
+            if (options.mode != Mode::Create)
+                return Error::make(ErrorCode::NotFound,
+                                   u"%1: no such store (create one with `eventscope-cli init`)"_s.arg(path));
+        } else if (fi.isDir()) {
+            return Error::make(ErrorCode::NotAStore, u"%1 is a directory, not an Eventscope store"_s.arg(path));
+        } else if (fi.size() > 0) {
+            // Check the header ourselves: SQLite only complains on the first
+            // statement, and a foreign file must not be touched at all.
+            QFile f(path);
+            if (!f.open(QIODevice::ReadOnly))
+                return Error::make(ErrorCode::Io, u"%1: cannot read: %2"_s.arg(path, f.errorString()));
+            const QByteArray header = f.read(16);
+            if (header != QByteArray("SQLite format 3\0", 16))
+                return Error::make(ErrorCode::NotAStore,
+                                   u"%1 is not an Eventscope store: it is not a SQLite database"_s.arg(path));
+        } else if (m_readOnly) {
+            return Error::make(ErrorCode::NotAStore, u"%1 is an empty file, not an Eventscope store"_s.arg(path));
+        }
+    } else if (m_readOnly) {
+        return Error::make(ErrorCode::Invalid, u"an in-memory store cannot be opened read-only"_s);
+    }
+
+    m_connectionName = u"eventscope-%1"_s.arg(s_connectionCounter.fetchAndAddRelaxed(1));
+    m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
+    m_db.setDatabaseName(path);
+    QString connectOptions = u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(options.busyTimeoutMs);
+    if (m_readOnly)
+        connectOptions += u";QSQLITE_OPEN_READONLY"_s;
+    m_db.setConnectOptions(connectOptions);
+    if (!m_db.open())
+        return Error::make(ErrorCode::Io, u"%1: cannot open: %2"_s.arg(path, m_db.lastError().text()));
+
+    QSqlQuery q(m_db);
+    // Is it ours? Look before writing anything (even a pragma that changes the header).
+    if (!q.exec(u"SELECT name FROM sqlite_master WHERE type = 'table'"_s)) {
+        const QString why = q.lastError().text();
+        if (why.contains(u"not a database"_s) || why.contains(u"malformed"_s))
+            return Error::make(ErrorCode::NotAStore,
+                               u"%1 is not an Eventscope store: the SQLite file is corrupt (%2)"_s.arg(path, why));
+        return Error::make(ErrorCode::Io, u"%1: cannot read: %2"_s.arg(path, why));
+    }
+    QStringList tables;
+    while (q.next())
+        tables << q.value(0).toString();
+    q.finish();
+
+    int schema = 0;
+    if (tables.contains(u"es_meta"_s)) {
+        if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) || !q.next())
+            return Error::make(ErrorCode::NotAStore,
+                               u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(path));
+        schema = q.value(0).toInt();
+        q.finish();
+        if (schema > SchemaVersion)
+            return Error::make(ErrorCode::NewerSchema,
+                               u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s
+                                   .arg(path)
+                                   .arg(schema)
+                                   .arg(SchemaVersion));
+    } else if (!tables.isEmpty()) {
+        return Error::make(ErrorCode::NotAStore,
+                           u"%1 is not an Eventscope store: it is a SQLite database with other tables (%2)"_s.arg(
+                               path, tables.mid(0, 5).join(u", "_s)));
+    }
+
+    if (m_readOnly) {
+        if (schema == 0)
+            return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: it is empty"_s.arg(path));
+        if (schema < SchemaVersion)
+            return Error::make(ErrorCode::Invalid,
+                               u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s.arg(path)
+                                   .arg(schema)
+                                   .arg(SchemaVersion));
+        return {};
+    }
+
+    if (!m_memory && !q.exec(u"PRAGMA journal_mode=WAL"_s))
+        return sqlError(u"enable WAL"_s, q);
+    if (!q.exec(options.durability == Durability::Full ? u"PRAGMA synchronous=FULL"_s : u"PRAGMA synchronous=NORMAL"_s))
+        return sqlError(u"set synchronous"_s, q);
+    q.exec(u"PRAGMA cache_size=-65536"_s); // 64 MB: indexes of 10M-event stores outgrow the default
+    return createOrMigrate();
+}
+
+Status EventStore::createOrMigrate()
+{
+    QSqlQuery q(m_db);
+    if (auto st = begin(); !st)
+        return st;
+    int schema = 0;
+    if (q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) && q.next())
+        schema = q.value(0).toInt();
+    q.finish();
+    const auto &steps = migrations();
+    for (int v = schema; v < SchemaVersion; ++v) {
+        for (const QString &sql : steps.at(v)) {
+            if (!q.exec(sql)) {
+                const Error e = sqlError(u"migrate the schema to version %1"_s.arg(v + 1), q);
+                rollback();
+                return e;
+            }
+        }
+    }
+    if (schema < SchemaVersion) {
+        q.prepare(u"INSERT OR REPLACE INTO es_meta(key, value) VALUES ('schema_version', ?)"_s);
+        q.addBindValue(QString::number(SchemaVersion));
+        bool ok = q.exec();
+        q.prepare(u"INSERT OR IGNORE INTO es_meta(key, value) VALUES ('format', 'eventscope')"_s);
+        ok = ok && q.exec();
+        ok = ok && q.exec(u"PRAGMA application_id=%1"_s.arg(ApplicationId));
+        if (!ok) {
+            const Error e = sqlError(u"write the schema version"_s, q);
+            rollback();
+            return e;
+        }
+        qCInfo(lcStore) << "store" << m_path << "migrated from schema" << schema << "to" << SchemaVersion;
+    }
+    return commit();
+}
+
+QSqlQuery &EventStore::prepared(const QString &sql)
+{
+    auto it = m_statements.find(sql);
+    if (it == m_statements.end()) {
+        QSqlQuery q(m_db);
+        q.setForwardOnly(true);
+        if (!q.prepare(sql))
+            qCWarning(lcStore) << "prepare failed" << sql << q.lastError().text();
+        it = m_statements.insert(sql, q);
+    }
+    return it.value();
+}
+
+Error EventStore::sqlError(const QString &what, const QSqlQuery &q) const
+{
+    const QSqlError e = q.lastError().isValid() ? q.lastError() : m_db.lastError();
+    QString text = e.text();
+    ErrorCode code = ErrorCode::Io;
+    if (text.contains(u"readonly"_s) || text.contains(u"read-only"_s)) {
+        code = ErrorCode::ReadOnly;
+    }
+    if (text.contains(u"full"_s))
+        text += u" (the disk is full: nothing was written)"_s;
+    return Error::make(code, u"%1: cannot %2: %3"_s.arg(m_path, what, text));
+}
+
+Status EventStore::begin()
+{
+    QSqlQuery &q = prepared(u"BEGIN IMMEDIATE"_s);
+    if (!q.exec())
+        return sqlError(u"start a write transaction"_s, q);
+    q.finish();
+    return {};
+}
+
+Status EventStore::commit()
+{
+    QSqlQuery &q = prepared(u"COMMIT"_s);
+    if (!q.exec()) {
+        const Error e = sqlError(u"commit"_s, q);
+        rollback();
+        return e;
+    }
+    q.finish();
+    return {};
+}
+
+void EventStore::rollback()
+{
+    QSqlQuery &q = prepared(u"ROLLBACK"_s);
+    q.exec();
+    q.finish();
+}
+
+QByteArray EventStore::computeHash(const QByteArray &previousHash, const RecordedEvent &e)
+{
+    // Every stored field is covered, each length-prefixed so that no two
+    // different events can produce the same byte sequence.
+    QCryptographicHash h(QCryptographicHash::Sha256);
+    auto field = [&h](QByteArrayView bytes) {
+        const QByteArray len = QByteArray::number(bytes.size());
+        h.addData(len);
+        h.addData(":");
+        h.addData(bytes);
+    };
+    field(previousHash);
+    field(QByteArray::number(e.position));
+    field(e.stream.toUtf8());
+    field(QByteArray::number(e.version));
+    field(e.type.toUtf8());
+    field(e.eventId.toUtf8());
+    field(QByteArray::number(e.recordedMs));
+    field(QByteArray::number(e.schemaVersion));
+    field(e.data);
+    field(e.metadata);
+    return h.result().toHex();
+}
+
+Status EventStore::flushPendingTimings()
+{
+    if (m_pendingTimings.isEmpty())
+        return {};
+    QSqlQuery &q = prepared(u"UPDATE command_log SET timings = ? WHERE command_id = ?"_s);
+    for (auto it = m_pendingTimings.cbegin(); it != m_pendingTimings.cend(); ++it) {
+        q.bindValue(0, QString::fromUtf8(compactJson(it.value().toJson())));
+        q.bindValue(1, it.key());
+        if (!q.exec())
+            return sqlError(u"record command timings"_s, q);
+    }
+    m_pendingTimings.clear();
+    return {};
+}
+
+void EventStore::recordPublishTiming(const QString &commandId, const StageTimings &timings)
+{
+    if (!m_readOnly)
+        m_pendingTimings.insert(commandId, timings);
+}
+
+void EventStore::publish(const EventList &events)
+{
+    if (!events.isEmpty())
+        Q_EMIT eventsAppended(events);
+}
+
+Status EventStore::insertCommandRow(const CommandRecord &r)
+{
+    QSqlQuery &q = prepared(u"INSERT INTO command_log(command_id, type, aggregate, stream, payload, metadata, outcome, "
+                            "reason, field_errors, first_position, last_position, expected_version, actual_version, "
+                            "timings, recorded_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    q.bindValue(0, r.commandId);
+    q.bindValue(1, r.type);
+    q.bindValue(2, r.aggregate);
+    q.bindValue(3, r.stream);
+    q.bindValue(4, QString::fromUtf8(compactJson(r.payload)));
+    q.bindValue(5, QString::fromUtf8(compactJson(r.metadata)));
+    q.bindValue(6, outcomeName(r.outcome));
+    q.bindValue(7, r.reason.isEmpty() ? QVariant() : QVariant(r.reason));
+    q.bindValue(8, r.fieldErrors.isEmpty() ? QVariant() : QVariant(QString::fromUtf8(compactJson(r.fieldErrors))));
+    q.bindValue(9, r.firstPosition > 0 ? QVariant(r.firstPosition) : QVariant());
+    q.bindValue(10, r.lastPosition > 0 ? QVariant(r.lastPosition) : QVariant());
+    q.bindValue(11, r.expectedVersion >= 0 ? QVariant(r.expectedVersion) : QVariant());
+    q.bindValue(12, r.actualVersion >= 0 ? QVariant(r.actualVersion) : QVariant());
+    q.bindValue(13, QString::fromUtf8(compactJson(r.timings.toJson())));
+    q.bindValue(14, r.recordedMs ? r.recordedMs : QDateTime::currentMSecsSinceEpoch());
+    if (!q.exec()) {
+        if (isConstraintOn(q.lastError(), "command_log.command_id"_L1))
+            return Error::make(ErrorCode::DuplicateId, u"command %1 is already in the command log"_s.arg(r.commandId));
+        return sqlError(u"write the command log"_s, q);
+    }
+    return {};
+}
+
+Status EventStore::logCommand(const CommandRecord &record)
+{
+    if (m_readOnly)
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: the command was not logged"_s.arg(m_path));
+    if (auto st = begin(); !st)
+        return st;
+    Status st = flushPendingTimings();
+    if (st)
+        st = insertCommandRow(record);
+    if (!st) {
+        rollback();
+        return st;
+    }
+    if (st = commit(); !st)
+        return st;
+    Q_EMIT commandLogged(record);
+    return {};
+}
+
+Result<AppendResult> EventStore::append(const AppendRequest &request)
+{
+    if (m_readOnly)
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was written"_s.arg(m_path));
+    if (request.stream.isEmpty())
+        return Error::make(ErrorCode::Invalid, u"an append needs a stream id"_s);
+
+    // Serialise once; the same bytes are hashed, stored and compared.
+    struct Prepared {
+        QString id;
+        QByteArray data;
+        QByteArray metadata;
+    };
+    QList<Prepared> prepared_;
+    prepared_.reserve(request.events.size());
+    for (const NewEvent &e : request.events) {
+        if (e.type.isEmpty())
+            return Error::make(ErrorCode::Invalid, u"an event has no type"_s);
+        prepared_.append({e.eventId.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : e.eventId,
+                          compactJson(e.data), compactJson(e.metadata)});
+    }
+
+    if (auto st = begin(); !st)
+        return st.error();
+    auto fail = [this](Error e) -> Result<AppendResult> {
+        rollback();
+        return e;
+    };
+
+    // Idempotency: the same event ids with the same content return the originals.
+    AppendResult result;
+    {
+        QSqlQuery &q = prepared(u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
+                                "schema_version, hash FROM events WHERE event_id = ?"_s);
+        int found = 0;
+        for (int i = 0; i < prepared_.size(); ++i) {
+            q.bindValue(0, prepared_[i].id);
+            if (!q.exec())
+                return fail(sqlError(u"look up event ids"_s, q));
+            if (q.next()) {
+                RecordedEvent stored = eventFromQuery(q);
+                q.finish();
+                const NewEvent &wanted = request.events[i];
+                if (stored.stream != request.stream || stored.type != wanted.type ||
+                    stored.data != prepared_[i].data) {
+                    return fail(Error::make(ErrorCode::DuplicateId,
+                                            u"event %1 is already stored at position %2 with different content"_s.arg(
+                                                prepared_[i].id)
+                                                .arg(stored.position)));
+                }
+                result.events.append(stored);
+                ++found;
+            }
+            q.finish();
+        }
+        if (found > 0) {
+            if (found != prepared_.size())
+                return fail(Error::make(ErrorCode::DuplicateId,
+                                        u"%1 of the %2 events are already stored: a batch is all new or all repeated"_s
+                                            .arg(found)
+                                            .arg(prepared_.size())));
+            rollback();
+            result.idempotent = true;
+            result.streamVersion = streamInfo(request.stream).value_or(StreamInfo{}).version;
+            return result;
+        }
+    }
+
+    // Optimistic concurrency, under the write lock taken by BEGIN IMMEDIATE.
+    qint64 current = 0;
+    bool exists = false;
+    QString existingType;
+    {
+        QSqlQuery &q = prepared(u"SELECT version, type FROM streams WHERE stream = ?"_s);
+        q.bindValue(0, request.stream);
+        if (!q.exec())
+            return fail(sqlError(u"read the stream version"_s, q));
+        if (q.next()) {
+            exists = true;
+            current = q.value(0).toLongLong();
+            existingType = q.value(1).toString();
+        }
+        q.finish();
+    }
+    const ExpectedVersion &ex = request.expected;
+    if ((ex.kind == ExpectedVersion::NoStream && exists) || (ex.kind == ExpectedVersion::Exact && ex.version != current)) {
+        Error e = Error::make(ErrorCode::Conflict,
+                              u"concurrency conflict on stream %1: expected %2, but the stream is at version %3"_s.arg(
+                                  request.stream, ex.toString())
+                                  .arg(current));
+        e.expectedVersion = ex.kind == ExpectedVersion::Exact ? ex.version : 0;
+        e.actualVersion = current;
+        return fail(e);
+    }
+    if (exists && !request.streamType.isEmpty() && existingType != request.streamType)
+        return fail(Error::make(ErrorCode::Invalid, u"stream %1 is a %2, not a %3"_s.arg(request.stream, existingType,
+                                                                                           request.streamType)));
+
+    qint64 head = 0;
+    QByteArray prevHash;
+    {
+        QSqlQuery &q = prepared(u"SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"_s);
+        if (!q.exec())
+            return fail(sqlError(u"read the head"_s, q));
+        if (q.next()) {
+            head = q.value(0).toLongLong();
+            prevHash = q.value(1).toByteArray();
+        }
+        q.finish();
+    }
+
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    QSqlQuery &ins = prepared(u"INSERT INTO events(position, stream, version, type, event_id, data, metadata, "
+                              "recorded_ms, schema_version, correlation_id, actor, hash) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    result.events.reserve(prepared_.size());
+    for (int i = 0; i < prepared_.size(); ++i) {
+        const NewEvent &src = request.events[i];
+        RecordedEvent e;
+        e.position = head + 1 + i;
+        e.stream = request.stream;
+        e.version = current + 1 + i;
+        e.type = src.type;
+        e.eventId = prepared_[i].id;
+        e.data = prepared_[i].data;
+        e.metadata = prepared_[i].metadata;
+        e.recordedMs = src.recordedMs > 0 ? src.recordedMs : now;
+        e.schemaVersion = src.schemaVersion;
+        e.hash = computeHash(prevHash, e);
+        prevHash = e.hash;
+        const QString correlation = src.metadata.value(meta::CorrelationId).toString();
+        const QString actor = src.metadata.value(meta::Actor).toString();
+        ins.bindValue(0, e.position);
+        ins.bindValue(1, e.stream);
+        ins.bindValue(2, e.version);
+        ins.bindValue(3, e.type);
+        ins.bindValue(4, e.eventId);
+        ins.bindValue(5, QString::fromUtf8(e.data));
+        ins.bindValue(6, QString::fromUtf8(e.metadata));
+        ins.bindValue(7, e.recordedMs);
+        ins.bindValue(8, e.schemaVersion);
+        ins.bindValue(9, correlation.isEmpty() ? QVariant() : QVariant(correlation));
+        ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
+        ins.bindValue(11, QString::fromLatin1(e.hash));
+        if (!ins.exec()) {
+            const QSqlError err = ins.lastError();
+            if (isConstraintOn(err, "events.stream, events.version"_L1)) {
+                Error c = Error::make(ErrorCode::Conflict,
+                                      u"concurrency conflict on stream %1: version %2 was written concurrently"_s.arg(
+                                          request.stream)
+                                          .arg(e.version));
+                c.expectedVersion = current;
+                c.actualVersion = e.version;
+                return fail(c);
+            }
+            if (isConstraintOn(err, "events.event_id"_L1))
+                return fail(Error::make(ErrorCode::DuplicateId,
+                                        u"event id %1 appears twice in the batch"_s.arg(e.eventId)));
+            return fail(sqlError(u"append to stream %1"_s.arg(request.stream), ins));
+        }
+        result.events.append(std::move(e));
+    }
+    result.streamVersion = current + prepared_.size();
+
+    if (!prepared_.isEmpty()) {
+        QSqlQuery &q = prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
+                                "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
+        q.bindValue(0, request.stream);
+        q.bindValue(1, exists ? existingType : request.streamType);
+        q.bindValue(2, result.streamVersion);
+        q.bindValue(3, result.events.constFirst().recordedMs);
+        q.bindValue(4, result.events.constLast().recordedMs);
+        if (!q.exec())
+            return fail(sqlError(u"update stream %1"_s.arg(request.stream), q));
+    }
+
+    if (request.snapshot) {
+        Snapshot s = *request.snapshot;
+        QSqlQuery &q = prepared(u"INSERT OR REPLACE INTO snapshots(stream, version, state, domain_version, domain_hash, "
+                                "created_ms) VALUES (?,?,?,?,?,?)"_s);
+        q.bindValue(0, s.stream);
+        q.bindValue(1, s.version);
+        q.bindValue(2, QString::fromUtf8(compactJson(s.state)));
+        q.bindValue(3, s.domainVersion);
+        q.bindValue(4, s.domainHash);
+        q.bindValue(5, now);
+        if (!q.exec())
+            return fail(sqlError(u"write a snapshot"_s, q));
+    }
+
+    if (auto st = flushPendingTimings(); !st)
+        return fail(st.error());
+    std::optional<CommandRecord> record = request.command;
+    if (record) {
+        record->firstPosition = result.firstPosition();
+        record->lastPosition = result.lastPosition();
+        if (auto st = insertCommandRow(*record); !st)
+            return fail(st.error());
+    }
+
+    if (auto st = commit(); !st)
+        return st.error();
+    if (request.publish)
+        publish(result.events);
+    if (record)
+        Q_EMIT commandLogged(*record);
+    return result;
+}
+
+Status EventStore::saveSnapshot(const Snapshot &s, const QString &streamType)
+{
+    Q_UNUSED(streamType);
+    if (m_readOnly)
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only"_s.arg(m_path));
+    QSqlQuery &q = prepared(u"INSERT OR REPLACE INTO snapshots(stream, version, state, domain_version, domain_hash, "
+                            "created_ms) VALUES (?,?,?,?,?,?)"_s);
+    q.bindValue(0, s.stream);
+    q.bindValue(1, s.version);
+    q.bindValue(2, QString::fromUtf8(compactJson(s.state)));
+    q.bindValue(3, s.domainVersion);
+    q.bindValue(4, s.domainHash);
+    q.bindValue(5, QDateTime::currentMSecsSinceEpoch());
+    if (!q.exec())
+        return sqlError(u"write a snapshot"_s, q);
+    return {};
+}
+
+Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
+{
+    if (m_readOnly)
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was imported"_s.arg(m_path));
+    if (auto st = begin(); !st)
+        return st.error();
+    auto fail = [this](Error e) -> Result<qint64> {
+        rollback();
+        return e;
+    };
+
+    qint64 head = 0;
+    QByteArray prevHash;
+    {
+        QSqlQuery &q = prepared(u"SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"_s);
+        if (!q.exec())
+            return fail(sqlError(u"read the head"_s, q));
+        if (q.next()) {
+            head = q.value(0).toLongLong();
+            prevHash = q.value(1).toByteArray();
+        }
+        q.finish();
+    }
+    const qint64 startHead = head;
+
+    struct StreamState {
+        QString type;
+        qint64 version = 0;
+        qint64 firstMs = 0;
+        qint64 lastMs = 0;
+        bool existed = false;
+    };
+    QHash<QString, StreamState> streamStates;
+    QSqlQuery &byId = prepared(u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
+                               "schema_version, hash FROM events WHERE event_id = ?"_s);
+    QSqlQuery &ins = prepared(u"INSERT INTO events(position, stream, version, type, event_id, data, metadata, "
+                              "recorded_ms, schema_version, correlation_id, actor, hash) "
+                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    qint64 imported = 0;
+    for (const ImportedEvent &ie : events) {
+        const RecordedEvent &src = ie.event;
+        const QString where = u"line %1"_s.arg(ie.line);
+        byId.bindValue(0, src.eventId);
+        if (!byId.exec())
+            return fail(sqlError(u"look up event ids"_s, byId));
+        if (byId.next()) {
+            const RecordedEvent stored = eventFromQuery(byId);
+            byId.finish();
+            if (stored.stream == src.stream && stored.version == src.version && stored.data == src.data &&
+                stored.type == src.type)
+                continue; // already there: importing twice is harmless
+            return fail(Error::make(ErrorCode::DuplicateId,
+                                    u"%1: event %2 is already stored at position %3 with different content"_s.arg(
+                                        where, src.eventId)
+                                        .arg(stored.position)));
+        }
+        byId.finish();
+
+        auto it = streamStates.find(src.stream);
+        if (it == streamStates.end()) {
+            StreamState s;
+            if (auto info = streamInfo(src.stream)) {
+                s = {info->type, info->version, info->firstMs, info->lastMs, true};
+            } else {
+                s.type = ie.streamType;
+            }
+            it = streamStates.insert(src.stream, s);
+        }
+        if (src.version != it->version + 1)
+            return fail(Error::make(ErrorCode::Conflict,
+                                    u"%1: stream %2 version %3 does not follow the stored version %4"_s.arg(
+                                        where, src.stream)
+                                        .arg(src.version)
+                                        .arg(it->version)));
+        RecordedEvent e = src;
+        e.position = ++head;
+        e.hash = computeHash(prevHash, e);
+        if (!src.hash.isEmpty() && src.position == e.position && src.hash != e.hash)
+            return fail(Error::make(ErrorCode::Invalid,
+                                    u"%1: the hash of event %2 does not match its content: the export was altered"_s.arg(
+                                        where, src.eventId)));
+        prevHash = e.hash;
+        const QJsonObject md = parseObject(e.metadata);
+        const QString correlation = md.value(meta::CorrelationId).toString();
+        const QString actor = md.value(meta::Actor).toString();
+        ins.bindValue(0, e.position);
+        ins.bindValue(1, e.stream);
+        ins.bindValue(2, e.version);
+        ins.bindValue(3, e.type);
+        ins.bindValue(4, e.eventId);
+        ins.bindValue(5, QString::fromUtf8(e.data));
+        ins.bindValue(6, QString::fromUtf8(e.metadata));
+        ins.bindValue(7, e.recordedMs);
+        ins.bindValue(8, e.schemaVersion);
+        ins.bindValue(9, correlation.isEmpty() ? QVariant() : QVariant(correlation));
+        ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
+        ins.bindValue(11, QString::fromLatin1(e.hash));
+        if (!ins.exec())
+            return fail(sqlError(u"import %1"_s.arg(where), ins));
+        it->version = e.version;
+        if (!it->firstMs)
+            it->firstMs = e.recordedMs;
+        it->lastMs = e.recordedMs;
+        ++imported;
+    }
+    QSqlQuery &up = prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
+                             "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
+    for (auto it = streamStates.cbegin(); it != streamStates.cend(); ++it) {
+        up.bindValue(0, it.key());
+        up.bindValue(1, it->type.isEmpty() ? u"unknown"_s : it->type);
+        up.bindValue(2, it->version);
+        up.bindValue(3, it->firstMs);
+        up.bindValue(4, it->lastMs);
+        if (!up.exec())
+            return fail(sqlError(u"update stream %1"_s.arg(it.key()), up));
+    }
+    if (auto st = commit(); !st)
+        return st.error();
+    if (imported > 0) {
+        // Live followers learn of the import like of any append.
+        auto r = readForward(startHead + 1, int(qMin<qint64>(imported, 10000)));
+        if (r)
+            publish(*r);
+    }
+    return imported;
+}
+
+qint64 EventStore::headPosition()
+{
+    QSqlQuery &q = prepared(u"SELECT max(position) FROM events"_s);
+    qint64 head = 0;
+    if (q.exec() && q.next())
+        head = q.value(0).toLongLong();
+    q.finish();
+    return head;
+}
+
+RecordedEvent EventStore::eventFromQuery(const QSqlQuery &q)
+{
+    RecordedEvent e;
+    e.position = q.value(0).toLongLong();
+    e.stream = q.value(1).toString();
+    e.version = q.value(2).toLongLong();
+    e.type = q.value(3).toString();
+    e.eventId = q.value(4).toString();
+    e.data = q.value(5).toByteArray();
+    e.metadata = q.value(6).toByteArray();
+    e.recordedMs = q.value(7).toLongLong();
+    e.schemaVersion = q.value(8).toInt();
+    e.hash = q.value(9).toByteArray();
+    return e;
+}
+
+Result<EventList> EventStore::query(const EventQuery &eq)
+{
+    // The SQL text depends only on which filters are set, so the prepared
+    // statement is reused across pages.
+    QString sql = u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, "
+                  "hash FROM events WHERE "_s;
+    QVariantList binds;
+    if (eq.backward) {
+        sql += u"position <= ?"_s;
+        binds << (eq.fromPosition > 0 ? eq.fromPosition : std::numeric_limits<qint64>::max());
+    } else {
+        sql += u"position >= ?"_s;
+        binds << eq.fromPosition;
+    }
+    if (eq.toPosition >= 0) {
+        sql += eq.backward ? u" AND position >= ?"_s : u" AND position <= ?"_s;
+        binds << eq.toPosition;
+    }
+    if (!eq.stream.isEmpty()) {
+        sql += u" AND stream = ?"_s;
+        binds << eq.stream;
+        if (eq.fromVersion >= 0) {
+            sql += u" AND version >= ?"_s;
+            binds << eq.fromVersion;
+        }
+        if (eq.toVersion >= 0) {
+            sql += u" AND version <= ?"_s;
+            binds << eq.toVersion;
+        }
+    }
+    if (!eq.types.isEmpty()) {
+        sql += u" AND type IN ("_s;
+        for (int i = 0; i < eq.types.size(); ++i) {
+            sql += i ? u",?"_s : u"?"_s;
+            binds << eq.types[i];
+        }
+        sql += u")"_s;
+    }
+    if (!eq.correlationId.isEmpty()) {
+        sql += u" AND correlation_id = ?"_s;
+        binds << eq.correlationId;
+    }
+    if (!eq.actor.isEmpty()) {
+        sql += u" AND actor = ?"_s;
+        binds << eq.actor;
+    }
+    if (eq.fromMs >= 0) {
+        sql += u" AND recorded_ms >= ?"_s;
+        binds << eq.fromMs;
+    }
+    if (eq.toMs >= 0) {
+        sql += u" AND recorded_ms <= ?"_s;
+        binds << eq.toMs;
+    }
+    sql += eq.backward ? u" ORDER BY position DESC"_s : u" ORDER BY position"_s;
+    if (eq.limit > 0) {
+        sql += u" LIMIT ?"_s;
+        binds << eq.limit;
+    }
+    QSqlQuery &q = prepared(sql);
+    for (int i = 0; i < binds.size(); ++i)
+        q.bindValue(i, binds[i]);
+    if (!q.exec())
+        return sqlError(u"read events"_s, q);
+    EventList out;
+    while (q.next())
+        out.append(eventFromQuery(q));
+    q.finish();
+    return out;
+}
+
+Result<EventList> EventStore::readStream(const QString &stream, qint64 fromVersion, qint64 toVersion)
+{
+    // The (stream, version) index serves this directly.
+    const QString sql = toVersion >= 0
+        ? u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
+          "FROM events WHERE stream = ? AND version >= ? AND version <= ? ORDER BY version"_s
+        : u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
+          "FROM events WHERE stream = ? AND version >= ? ORDER BY version"_s;
+    QSqlQuery &q = prepared(sql);
+    q.bindValue(0, stream);
+    q.bindValue(1, fromVersion);
+    if (toVersion >= 0)
+        q.bindValue(2, toVersion);
+    if (!q.exec())
+        return sqlError(u"read stream %1"_s.arg(stream), q);
+    EventList out;
+    while (q.next())
+        out.append(eventFromQuery(q));
+    q.finish();
+    return out;
+}
+
+Result<EventList> EventStore::readForward(qint64 fromPosition, int limit)
+{
+    EventQuery eq;
+    eq.fromPosition = fromPosition;
+    eq.limit = limit;
+    return query(eq);
+}
+
+Status EventStore::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor)
+{
+    QSqlQuery &q = prepared(u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
+                            "schema_version, hash FROM events WHERE position >= ? ORDER BY position"_s);
+    q.bindValue(0, fromPosition);
+    if (!q.exec())
+        return sqlError(u"scan events"_s, q);
+    while (q.next()) {
+        if (!visitor(eventFromQuery(q)))
+            break;
+    }
+    q.finish();
+    return {};
+}
+
+std::optional<StreamInfo> EventStore::streamInfo(const QString &stream)
+{
+    QSqlQuery &q = prepared(u"SELECT stream, type, version, first_ms, last_ms FROM streams WHERE stream = ?"_s);
+    q.bindValue(0, stream);
+    std::optional<StreamInfo> out;
+    if (q.exec() && q.next())
+        out = StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
+                         q.value(3).toLongLong(), q.value(4).toLongLong()};
+    q.finish();
+    return out;
+}
+
+Result<QList<StreamInfo>> EventStore::streams(const QString &prefix, int limit)
+{
+    QSqlQuery &q = prepared(u"SELECT stream, type, version, first_ms, last_ms FROM streams "
+                            "WHERE stream >= ? AND substr(stream, 1, ?) = ? ORDER BY stream LIMIT ?"_s);
+    q.bindValue(0, prefix);
+    q.bindValue(1, prefix.size());
+    q.bindValue(2, prefix);
+    q.bindValue(3, limit);
+    if (!q.exec())
+        return sqlError(u"list streams"_s, q);
+    QList<StreamInfo> out;
+    while (q.next())
+        out.append(StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
+                              q.value(3).toLongLong(), q.value(4).toLongLong()});
+    q.finish();
+    return out;
+}
+
+std::optional<Snapshot> EventStore::latestSnapshot(const QString &stream, qint64 maxVersion,
+                                                   const QString &domainVersion, const QString &domainHash)
+{
+    // A snapshot made by another version of the pack may encode another state
+    // shape: it is ignored, and the state is rebuilt from events.
+    QSqlQuery &q = prepared(u"SELECT version, state FROM snapshots WHERE stream = ? AND version <= ? "
+                            "AND domain_version = ? AND domain_hash = ? ORDER BY version DESC LIMIT 1"_s);
+    q.bindValue(0, stream);
+    q.bindValue(1, maxVersion < 0 ? std::numeric_limits<qint64>::max() : maxVersion);
+    q.bindValue(2, domainVersion);
+    q.bindValue(3, domainHash);
+    std::optional<Snapshot> out;
+    if (q.exec() && q.next())
+        out = Snapshot{stream, q.value(0).toLongLong(), parseObject(q.value(1).toByteArray()), domainVersion,
+                       domainHash};
+    q.finish();
+    return out;
+}
+
+namespace {
+CommandRecord commandFromQuery(const QSqlQuery &q)
+{
+    CommandRecord r;
+    r.commandId = q.value(0).toString();
+    r.type = q.value(1).toString();
+    r.aggregate = q.value(2).toString();
+    r.stream = q.value(3).toString();
+    r.payload = parseObject(q.value(4).toByteArray());
+    r.metadata = parseObject(q.value(5).toByteArray());
+    r.outcome = outcomeFromName(q.value(6).toString());
+    r.reason = q.value(7).toString();
+    r.fieldErrors = parseObject(q.value(8).toByteArray());
+    r.firstPosition = q.value(9).toLongLong();
+    r.lastPosition = q.value(10).toLongLong();
+    r.expectedVersion = q.value(11).isNull() ? -1 : q.value(11).toLongLong();
+    r.actualVersion = q.value(12).isNull() ? -1 : q.value(12).toLongLong();
+    r.timings = StageTimings::fromJson(parseObject(q.value(13).toByteArray()));
+    r.recordedMs = q.value(14).toLongLong();
+    return r;
+}
+const auto kCommandColumns = u"command_id, type, aggregate, stream, payload, metadata, outcome, reason, field_errors, "
+                             "first_position, last_position, expected_version, actual_version, timings, recorded_ms"_s;
+} // namespace
+
+std::optional<CommandRecord> EventStore::command(const QString &commandId)
+{
+    QSqlQuery &q = prepared(u"SELECT "_s + kCommandColumns + u" FROM command_log WHERE command_id = ?"_s);
+    q.bindValue(0, commandId);
+    std::optional<CommandRecord> out;
+    if (q.exec() && q.next())
+        out = commandFromQuery(q);
+    q.finish();
+    if (out && m_pendingTimings.contains(commandId))
+        out->timings = m_pendingTimings.value(commandId);
+    return out;
+}
+
+Result<QList<CommandRecord>> EventStore::commands(qint64 afterSeq, int limit)
+{
+    QSqlQuery &q =
+        prepared(u"SELECT "_s + kCommandColumns + u" FROM command_log WHERE seq > ? ORDER BY seq LIMIT ?"_s);
+    q.bindValue(0, afterSeq);
+    q.bindValue(1, limit);
+    if (!q.exec())
+        return sqlError(u"read the command log"_s, q);
+    QList<CommandRecord> out;
+    while (q.next()) {
+        out.append(commandFromQuery(q));
+        if (auto it = m_pendingTimings.constFind(out.constLast().commandId); it != m_pendingTimings.cend())
+            out.last().timings = *it;
+    }
+    q.finish();
+    return out;
+}
+
+qint64 EventStore::positionAtTime(qint64 ms)
+{
+    // Positions and times grow together (one writer at a time, clock from one
+    // host); the time index finds the boundary without a scan.
+    QSqlQuery &q = prepared(u"SELECT max(position) FROM events WHERE recorded_ms <= ?"_s);
+    q.bindValue(0, ms);
+    qint64 pos = 0;
+    if (q.exec() && q.next())
+        pos = q.value(0).toLongLong();
+    q.finish();
+    return pos;
+}
+
+Result<VerifyReport> EventStore::verify(const std::function<bool(qint64, qint64)> &progress)
+{
+    VerifyReport report;
+    const qint64 head = headPosition();
+    QByteArray prevHash;
+    qint64 expectedPosition = 1;
+    bool cancelled = false;
+    QHash<QString, qint64> versions;
+    auto st = scan(1, [&](const RecordedEvent &e) {
+        if (e.position != expectedPosition) {
+            report.intact = false;
+            report.firstBadPosition = expectedPosition;
+            report.problem = u"position %1 is missing (the next stored event is at %2): events were deleted"_s.arg(
+                                 expectedPosition)
+                                 .arg(e.position);
+            return false;
+        }
+        const QByteArray recomputed = computeHash(prevHash, e);
+        if (recomputed != e.hash) {
+            report.intact = false;
+            report.firstBadPosition = e.position;
+            report.problem = u"event %1 (stream %2 version %3, %4) does not match its hash: stored %5, recomputed %6; "
+                             "its content or an earlier link of the chain was altered"_s.arg(e.eventId, e.stream)
+                                 .arg(e.version)
+                                 .arg(e.type, QString::fromLatin1(e.hash), QString::fromLatin1(recomputed));
+            return false;
+        }
+        qint64 &v = versions[e.stream];
+        if (e.version != v + 1) {
+            report.intact = false;
+            report.firstBadPosition = e.position;
+            report.problem = u"stream %1 jumps from version %2 to %3"_s.arg(e.stream).arg(v).arg(e.version);
+            return false;
+        }
+        v = e.version;
+        prevHash = e.hash;
+        ++expectedPosition;
+        ++report.checked;
+        if (progress && (report.checked & 0x3fff) == 0 && !progress(report.checked, head)) {
+            cancelled = true;
+            return false;
+        }
+        return true;
+    });
+    if (!st)
+        return st.error();
+    if (cancelled)
+        return Error::make(ErrorCode::Cancelled, u"verification cancelled"_s);
+    if (progress)
+        progress(report.checked, head);
+    return report;
+}
+
+} // namespace es

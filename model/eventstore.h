@@ -1,0 +1,147 @@
+#pragma once
+
+#include "result.h"
+#include "types.h"
+
+#include <QHash>
+#include <QObject>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+
+#include <functional>
+#include <memory>
+#include <optional>
+
+namespace es {
+
+// Which events a query returns. Unset filters are ignored. Results are in
+// global order (ascending, or descending with `backward`), paged by position
+// (keyset paging: never OFFSET).
+struct EventQuery {
+    QString stream;
+    QStringList types;
+    QString correlationId;
+    QString actor;
+    qint64 fromMs = -1; // recorded time, inclusive
+    qint64 toMs = -1;   // inclusive
+    qint64 fromVersion = -1; // with stream
+    qint64 toVersion = -1;
+    qint64 fromPosition = 0; // inclusive; with backward, the upper bound (0: from the head)
+    qint64 toPosition = -1;  // inclusive
+    int limit = 1000;
+    bool backward = false;
+};
+
+// All that one append writes, in one transaction.
+struct AppendRequest {
+    QString stream;
+    QString streamType; // the aggregate type; recorded on the stream's first append
+    QList<NewEvent> events;
+    ExpectedVersion expected;
+    std::optional<Snapshot> snapshot;      // written with the events (taken by the pipeline)
+    std::optional<CommandRecord> command;  // the command log row; positions are filled in
+    bool publish = true; // emit eventsAppended after commit; the pipeline publishes itself to time it
+};
+
+struct VerifyReport {
+    bool intact = true;
+    qint64 checked = 0;
+    qint64 firstBadPosition = 0;
+    QString problem; // what differs, for the first bad position
+};
+
+// An event read from an export file, with its provenance for error messages.
+struct ImportedEvent {
+    RecordedEvent event;
+    QString streamType;
+    int line = 0;
+};
+
+// The event store over one SQLite file (WAL). One instance = one connection:
+// use it from the thread that opened it, and open another instance per thread.
+class EventStore : public QObject {
+    Q_OBJECT
+public:
+    enum class Mode {
+        ReadWrite,  // the store must exist
+        Create,     // create the file (and schema) when missing
+        ReadOnly,   // opened read-only by SQLite itself: no write can succeed
+    };
+    enum class Durability { Normal, Full };
+
+    struct Options {
+        Mode mode = Mode::ReadWrite;
+        Durability durability = Durability::Full;
+        int busyTimeoutMs = 10000;
+    };
+
+    static constexpr int SchemaVersion = 1;
+
+    static Result<std::unique_ptr<EventStore>> open(const QString &path, const Options &options);
+    static Result<std::unique_ptr<EventStore>> open(const QString &path, Mode mode = Mode::ReadWrite);
+    ~EventStore() override;
+
+    QString path() const { return m_path; }
+    bool isReadOnly() const { return m_readOnly; }
+    QSqlDatabase database() const { return m_db; }
+
+    // Writes
+    Result<AppendResult> append(const AppendRequest &request);
+    Status logCommand(const CommandRecord &record); // a command that wrote no events
+    // Persisted with the next write (or on close): the publish stage ends after commit.
+    void recordPublishTiming(const QString &commandId, const StageTimings &timings);
+    void publish(const EventList &events);
+    Status saveSnapshot(const Snapshot &snapshot, const QString &streamType = {});
+    // Imports exported events in one transaction: all or nothing.
+    Result<qint64> importEvents(const QList<ImportedEvent> &events);
+
+    // Reads
+    qint64 headPosition();
+    Result<EventList> query(const EventQuery &query);
+    Result<EventList> readStream(const QString &stream, qint64 fromVersion = 1, qint64 toVersion = -1);
+    Result<EventList> readForward(qint64 fromPosition, int limit);
+    // Visits events in global order from a position without materialising a list.
+    // The visitor returns false to stop.
+    Status scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor);
+    std::optional<StreamInfo> streamInfo(const QString &stream);
+    Result<QList<StreamInfo>> streams(const QString &prefix = {}, int limit = -1);
+    std::optional<Snapshot> latestSnapshot(const QString &stream, qint64 maxVersion, const QString &domainVersion,
+                                           const QString &domainHash);
+    std::optional<CommandRecord> command(const QString &commandId);
+    Result<QList<CommandRecord>> commands(qint64 afterSeq = 0, int limit = 1000);
+    // The last position at or before a time (0 when none).
+    qint64 positionAtTime(qint64 ms);
+
+    // Recomputes the hash chain. progress(done, head) returns false to cancel.
+    Result<VerifyReport> verify(const std::function<bool(qint64, qint64)> &progress = {});
+
+    static QByteArray computeHash(const QByteArray &previousHash, const RecordedEvent &event);
+
+Q_SIGNALS:
+    // Emitted after commit, in this store's thread.
+    void eventsAppended(const es::EventList &events);
+    void commandLogged(const es::CommandRecord &record);
+
+private:
+    explicit EventStore(QObject *parent = nullptr);
+    Status initialise(const QString &path, const Options &options);
+    Status createOrMigrate();
+    QSqlQuery &prepared(const QString &sql);
+    Error sqlError(const QString &what, const QSqlQuery &q) const;
+    Status begin();
+    Status commit();
+    void rollback();
+    Status flushPendingTimings();
+    Status insertCommandRow(const CommandRecord &record);
+    static RecordedEvent eventFromQuery(const QSqlQuery &q);
+
+    QSqlDatabase m_db;
+    QString m_connectionName;
+    QString m_path;
+    bool m_readOnly = false;
+    bool m_memory = false;
+    QHash<QString, QSqlQuery> m_statements;
+    QHash<QString, StageTimings> m_pendingTimings;
+};
+
+} // namespace es
