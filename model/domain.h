@@ -26,6 +26,8 @@ struct FieldSpec {
     QString pattern;                 // regular expression for strings (whole match)
     QStringList values;              // enum values
     QString description;
+    QJsonArray examples; // sample values (the workload generator and the GUI's forms use them)
+    bool secret = false; // never stored in clear: the command log redacts it
     QJsonObject toJson() const;
 };
 

@@ -279,7 +279,7 @@ Status EventStore::createOrMigrate()
             rollback();
             return e;
         }
-        qCInfo(lcStore) << "store" << m_path << "migrated from schema" << schema << "to" << SchemaVersion;
+        qCDebug(lcStore) << "store" << m_path << "migrated from schema" << schema << "to" << SchemaVersion;
     }
     return commit();
 }
@@ -948,9 +948,10 @@ Result<QList<StreamInfo>> EventStore::streams(const QString &prefix, int limit)
 {
     QSqlQuery &q = prepared(u"SELECT stream, type, version, first_ms, last_ms FROM streams "
                             "WHERE stream >= ? AND substr(stream, 1, ?) = ? ORDER BY stream LIMIT ?"_s);
-    q.bindValue(0, prefix);
-    q.bindValue(1, prefix.size());
-    q.bindValue(2, prefix);
+    const QString p = prefix.isNull() ? u""_s : prefix; // a null QString binds as NULL
+    q.bindValue(0, p);
+    q.bindValue(1, p.size());
+    q.bindValue(2, p);
     q.bindValue(3, limit);
     if (!q.exec())
         return sqlError(u"list streams"_s, q);

@@ -241,7 +241,7 @@ private Q_SLOTS:
         QFETCH(QString, sql);
         QFETCH(qint64, position);
         QFETCH(QString, message);
-        const QString file = path(u"tamper-%1.db"_s.arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        const QString file = path(u"tamper-%1.db"_s.arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
         {
             auto store = EventStore::open(file, EventStore::Mode::Create);
             QVERIFY(store);
@@ -306,7 +306,7 @@ private Q_SLOTS:
         QFETCH(QString, sql);
         QFETCH(int, code);
         QFETCH(QString, message);
-        const QString file = path(u"foreign-%1.db"_s.arg(QTest::currentDataTag()).replace(u' ', u'-'));
+        const QString file = path(u"foreign-%1.db"_s.arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
         if (!content.isEmpty()) {
             QFile f(file);
             QVERIFY(f.open(QIODevice::WriteOnly));

@@ -4,6 +4,7 @@
 #include "testsupport.h"
 #include "timetravel.h"
 
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -111,7 +112,7 @@ private Q_SLOTS:
         auto r = pipeline.execute(cmd(command, u"acc"_s, payload));
         QCOMPARE(r.record.outcome, CommandOutcome::Rejected);
         QVERIFY2(r.record.reason.contains(reason), qPrintable(r.record.reason));
-        QVERIFY2(r.record.fieldErrors.contains(field), qPrintable(QJsonDocument(r.record.fieldErrors).toJson()));
+        QVERIFY2(r.record.fieldErrors.contains(field), QJsonDocument(r.record.fieldErrors).toJson().constData());
         QVERIFY(r.events.isEmpty());
         QCOMPARE(store->headPosition(), head);
         QCOMPARE(published.count(), 0);
@@ -205,7 +206,7 @@ private Q_SLOTS:
     {
         auto store = newStore();
         QVERIFY(store->append({u"acc"_s, u"Account"_s,
-                               {NewEvent{{}, u"AccountOpened"_s, {{u"owner"_s, u"A"_s}, {u"currency"_s, u"EUR"_s}}}},
+                               {NewEvent{{}, u"AccountOpened"_s, {{u"owner"_s, u"A"_s}, {u"currency"_s, u"EUR"_s}}, {}, 1, 0}},
                                ExpectedVersion::any(), std::nullopt, std::nullopt, true}));
         QVERIFY(store->saveSnapshot({u"acc"_s, 1, QJsonObject{{u"bogus"_s, true}}, u"0.0.1-old"_s, u"oldhash"_s}));
         Repository repo(store.get(), m_domain.get());

@@ -5,9 +5,11 @@
 #include "eventstore.h"
 #include "jsdomain.h"
 #include "timetravel.h"
+#include "workload.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -504,6 +506,70 @@ int cmdCommands(QCommandLineParser &p)
     return exitcode::Ok;
 }
 
+// --- generate ----------------------------------------------------------------
+
+int cmdGenerate(QCommandLineParser &p)
+{
+    WorkloadGenerator::Options options;
+    qint64 n = 0;
+    if (!parseInt(p.value(u"commands"_s), &n) || n < 1)
+        return usage(u"--commands must be a positive integer"_s);
+    options.commands = n;
+    if (p.isSet(u"seed"_s)) {
+        if (!parseInt(p.value(u"seed"_s), &n) || n < 0 || n > std::numeric_limits<quint32>::max())
+            return usage(u"--seed must be a non-negative 32-bit integer"_s);
+        options.seed = quint32(n);
+    }
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    QString error;
+    if (requireStorePath(p, &error).isEmpty())
+        return usage(error);
+    EventStore::Options storeOptions;
+    storeOptions.mode = EventStore::Mode::Create;
+    // A generated history is test data: skip the fsync per command.
+    storeOptions.durability = p.isSet(u"durable"_s) ? EventStore::Durability::Full : EventStore::Durability::Normal;
+    auto store = EventStore::open(p.positionalArguments().first(), storeOptions);
+    if (!store)
+        return fail(store.error());
+    CommandPipeline pipeline(store->get(), domain->get());
+    WorkloadGenerator generator(&pipeline, options);
+    const bool showProgress = !p.isSet(u"json"_s) && !p.isSet(u"quiet"_s);
+    QElapsedTimer sinceUpdate;
+    sinceUpdate.start();
+    int lastPercent = -1;
+    auto stats = generator.run([&](qint64 done, qint64 total) {
+        const int percent = int(done * 100 / total);
+        // Throttled: redraw only on a visible change, at most every 100 ms.
+        if (showProgress && percent != lastPercent && (sinceUpdate.elapsed() > 100 || done == total)) {
+            err() << "\rgenerating: " << done << " / " << total << " commands (" << percent << "%)" << Qt::flush;
+            lastPercent = percent;
+            sinceUpdate.restart();
+        }
+        return true;
+    });
+    if (showProgress)
+        err() << Qt::endl;
+    if (!stats)
+        return fail(stats.error());
+    if (p.isSet(u"json"_s)) {
+        printJson(QJsonObject{{u"commands"_s, stats->commands},
+                              {u"accepted"_s, stats->accepted},
+                              {u"rejected"_s, stats->rejected},
+                              {u"conflicts"_s, stats->conflicts},
+                              {u"failed"_s, stats->failed},
+                              {u"events"_s, stats->events},
+                              {u"streams"_s, stats->streams},
+                              {u"head"_s, (*store)->headPosition()}});
+    } else {
+        out() << stats->commands << " commands: " << stats->accepted << " accepted, " << stats->rejected
+              << " rejected, " << stats->conflicts << " conflicts, " << stats->failed << " failed; " << stats->events
+              << " events on " << stats->streams << " new streams; head " << (*store)->headPosition() << Qt::endl;
+    }
+    return stats->failed > 0 ? exitcode::Failed : exitcode::Ok;
+}
+
 QList<Subcommand> subcommands()
 {
     const auto json = [](QCommandLineParser &p) { p.addOption(jsonOption()); };
@@ -586,6 +652,20 @@ QList<Subcommand> subcommands()
                  u"Read JSON Lines written by export. A bad line is reported with its number and nothing of the file "
                  "is written."_s,
                  cmdImport, [](QCommandLineParser &) {}, {u"STORE"_s, u"FILE"_s}});
+    list.append({u"generate"_s, u"generate STORE --domain PACK --commands N [--seed S]"_s,
+                 u"Drive the real pipeline with a seeded random workload (rejections and conflicts included). "
+                 "Creates STORE when missing."_s,
+                 cmdGenerate,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                     p.addOption({u"commands"_s, u"How many commands (default 1000)."_s, u"N"_s, u"1000"_s});
+                     p.addOption({u"seed"_s, u"Random seed (default 1): the same seed gives the same commands."_s,
+                                  u"S"_s});
+                     p.addOption({u"durable"_s, u"fsync every command (synchronous=FULL); slower."_s});
+                     p.addOption({u"quiet"_s, u"No progress output."_s});
+                 },
+                 {u"STORE"_s}});
     list.append({u"commands"_s, u"commands STORE"_s,
                  u"The command log: every command with its outcome, events and stage timings."_s, cmdCommands, json,
                  {u"STORE"_s}});

@@ -1,0 +1,1099 @@
+// eventscope-cli bench: the engine measured against raw SQLite C API baselines
+// taken in the same run, on the same schema and pragmas.
+//
+//   1. batched append (1,000 events per transaction, WAL + synchronous=NORMAL)
+//   2. durable single-event commands through the whole pipeline (WAL + FULL)
+//   3. aggregate load of a 10,000-event stream, with and without snapshots
+//   4. global log scan
+//   5. peak memory
+
+#include "cli.h"
+
+#include "commandpipeline.h"
+#include "eventstore.h"
+#include "jsdomain.h"
+#include "repository.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLocale>
+#include <QLoggingCategory>
+#include <QTemporaryDir>
+
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <iterator>
+#include <cmath>
+#include <memory>
+#include <random>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+using namespace es;
+
+namespace {
+
+constexpr int BatchSize = 1000;
+constexpr int Accounts = 100;
+constexpr int LoadStreamEvents = 10000;
+constexpr double AppendTarget = 0.5;
+constexpr double CommandTarget = 0.8;
+constexpr double ScanTarget = 0.25;
+
+const char *const EventTypes[] = {"Deposited", "Withdrawn", "Noted", "Tagged"};
+constexpr int EventTypeCount = int(std::size(EventTypes));
+
+void progress(const QString &line)
+{
+    err() << "bench: " << line << Qt::endl;
+}
+
+double seconds(qint64 ns)
+{
+    return double(ns) / 1e9;
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Nearest-rank percentile of nanosecond samples, in milliseconds.
+double percentileMs(std::vector<qint64> v, double p)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    size_t rank = size_t(std::ceil(p * double(v.size())));
+    rank = std::clamp<size_t>(rank, 1, v.size());
+    return double(v[rank - 1]) / 1e6;
+}
+
+// Random version-4 UUID text without Qt's per-call system entropy: the raw
+// baselines need unique ids at the cost SQLite itself would see.
+class FastUuid {
+public:
+    FastUuid()
+        : m_rng(std::random_device{}())
+    {
+    }
+    const char *next()
+    {
+        static const char hex[] = "0123456789abcdef";
+        const quint64 halves[2] = {m_rng(), m_rng()};
+        int k = 0;
+        for (int i = 0; i < 32; ++i) {
+            if (i == 8 || i == 12 || i == 16 || i == 20)
+                m_buf[k++] = '-';
+            int nibble = int((halves[i / 16] >> ((15 - i % 16) * 4)) & 0xf);
+            if (i == 12)
+                nibble = 4;
+            else if (i == 16)
+                nibble = 8 | (nibble & 3);
+            m_buf[k++] = hex[nibble];
+        }
+        m_buf[36] = '\0';
+        return m_buf;
+    }
+
+private:
+    std::mt19937_64 m_rng;
+    char m_buf[37] = {};
+};
+
+// --- raw SQLite ------------------------------------------------------------
+
+class RawDb {
+public:
+    RawDb() = default;
+    RawDb(const RawDb &) = delete;
+    RawDb &operator=(const RawDb &) = delete;
+    ~RawDb()
+    {
+        for (sqlite3_stmt *s : m_statements)
+            sqlite3_finalize(s);
+        if (m_db)
+            sqlite3_close_v2(m_db);
+    }
+
+    Status open(const QString &path, bool readOnly)
+    {
+        m_path = path;
+        const int flags = readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+        if (sqlite3_open_v2(QFile::encodeName(path).constData(), &m_db, flags, nullptr) != SQLITE_OK)
+            return error(u"open (raw sqlite3)"_s);
+        sqlite3_busy_timeout(m_db, 10000);
+        return {};
+    }
+
+    Status exec(const char *sql)
+    {
+        char *msg = nullptr;
+        if (sqlite3_exec(m_db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+            const QString why = QString::fromUtf8(msg ? msg : sqlite3_errmsg(m_db));
+            sqlite3_free(msg);
+            return Error::make(ErrorCode::Io, u"%1: raw sqlite3 cannot run `%2`: %3"_s.arg(m_path,
+                                                                                           QString::fromUtf8(sql), why));
+        }
+        return {};
+    }
+
+    sqlite3_stmt *prepare(const char *sql, Status *status)
+    {
+        sqlite3_stmt *s = nullptr;
+        if (sqlite3_prepare_v3(m_db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+            *status = error(u"prepare `%1`"_s.arg(QString::fromUtf8(sql)));
+            return nullptr;
+        }
+        m_statements.push_back(s);
+        return s;
+    }
+
+    // Steps a statement that returns no rows, then resets it.
+    Status run(sqlite3_stmt *s, const QString &what)
+    {
+        const int rc = sqlite3_step(s);
+        if (rc != SQLITE_DONE) {
+            const Error e = error(what);
+            sqlite3_reset(s);
+            return e;
+        }
+        sqlite3_reset(s);
+        return {};
+    }
+
+    Error error(const QString &what) const
+    {
+        const QString why = m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : u"out of memory"_s;
+        return Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(m_path, what, why));
+    }
+
+    // The same pragmas EventStore sets.
+    Status applyPragmas(EventStore::Durability durability)
+    {
+        if (auto st = exec("PRAGMA journal_mode=WAL"); !st)
+            return st;
+        if (auto st = exec(durability == EventStore::Durability::Full ? "PRAGMA synchronous=FULL"
+                                                                       : "PRAGMA synchronous=NORMAL");
+            !st)
+            return st;
+        return exec("PRAGMA cache_size=-65536");
+    }
+
+private:
+    sqlite3 *m_db = nullptr;
+    QString m_path;
+    std::vector<sqlite3_stmt *> m_statements;
+};
+
+const char *const RawInsertSql = "INSERT INTO events(position, stream, version, type, event_id, data, metadata, "
+                                 "recorded_ms, schema_version, correlation_id, actor, hash) "
+                                 "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)";
+const char *const RawStreamSql = "INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
+                                 "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, "
+                                 "last_ms = excluded.last_ms";
+
+void bindText(sqlite3_stmt *s, int i, const QByteArray &bytes)
+{
+    sqlite3_bind_text(s, i, bytes.constData(), int(bytes.size()), SQLITE_STATIC);
+}
+
+// Removes a store file and its WAL companions (only our own bench files).
+void removeStoreFiles(const QString &path)
+{
+    for (const QString &suffix : {QString(), u"-wal"_s, u"-shm"_s, u"-journal"_s})
+        QFile::remove(path + suffix);
+}
+
+// Creates the engine's schema in a fresh file so a raw baseline writes into
+// identical tables, indexes and triggers.
+Status createSchema(const QString &path)
+{
+    removeStoreFiles(path);
+    EventStore::Options o;
+    o.mode = EventStore::Mode::Create;
+    auto store = EventStore::open(path, o);
+    if (!store)
+        return store.error();
+    return {};
+}
+
+// --- payloads --------------------------------------------------------------
+
+QJsonObject benchPayload(qint64 i)
+{
+    static const QString memo = u"benchmark payload: a transfer note of about the size that a real business event carries"_s;
+    static const QJsonArray tags{u"alpha"_s, u"beta"_s, u"gamma"_s};
+    return QJsonObject{
+        {u"accountId"_s, u"acc-%1"_s.arg(i % 100000, 6, 10, QChar(u'0'))},
+        {u"amount"_s, double(i % 100000) / 100.0 + 0.01},
+        {u"currency"_s, u"EUR"_s},
+        {u"memo"_s, memo},
+        {u"seq"_s, i},
+        {u"tags"_s, tags},
+    };
+}
+
+QJsonObject benchMetadata(qint64 batch)
+{
+    return QJsonObject{{QString(meta::Actor), u"bench"_s},
+                       {QString(meta::CorrelationId), u"bench-corr-%1"_s.arg(batch)}};
+}
+
+QByteArray compact(const QJsonObject &o)
+{
+    return QJsonDocument(o).toJson(QJsonDocument::Compact);
+}
+
+// --- figures ---------------------------------------------------------------
+
+struct AppendFigure {
+    qint64 events = 0;
+    double engineSec = 0;
+    double rawSec = 0;
+    qint64 payloadBytes = 0;
+};
+
+struct CommandFigure {
+    qint64 commands = 0;
+    double engineSec = 0;
+    double rawSec = 0;
+    double p50Ms = 0, p99Ms = 0, rawP50Ms = 0, rawP99Ms = 0;
+};
+
+struct LoadFigure {
+    qint64 events = 0;
+    double snapshotMs = 0;
+    double replayMs = 0;
+    qint64 snapshotVersion = 0;
+    qint64 eventsAppliedWithSnapshot = 0;
+    int repetitions = 0;
+    bool statesMatch = true;
+};
+
+struct ScanFigure {
+    qint64 rows = 0;
+    double engineSec = 0;
+    double rawSec = 0;
+};
+
+struct Context {
+    QString dir;
+    qint64 events = 0;
+    qint64 commands = 0;
+    JsDomain *domain = nullptr;
+    std::unique_ptr<EventStore> appendStore; // the store of figure 1, scanned by figure 4
+};
+
+QString storePath(const Context &c, const QString &name)
+{
+    return QDir(c.dir).filePath(name);
+}
+
+// 1. Batched append -----------------------------------------------------------
+//
+// The engine and the raw baseline run interleaved, a chunk of batches each in
+// turn, so that load from other processes on a shared machine hits both
+// sides alike; both stores grow at the same pace.
+
+constexpr int AppendChunkBatches = 10;
+
+class EngineAppender {
+public:
+    Status open(const QString &path)
+    {
+        removeStoreFiles(path);
+        EventStore::Options o;
+        o.mode = EventStore::Mode::Create;
+        o.durability = EventStore::Durability::Normal;
+        auto store = EventStore::open(path, o);
+        if (!store)
+            return store.error();
+        m_store = std::move(*store);
+        for (const char *t : EventTypes)
+            m_types << QString::fromLatin1(t);
+        return {};
+    }
+
+    // Appends batch `batch` holding events first+1 .. first+count; returns the nanoseconds of append().
+    Status run(qint64 batch, qint64 first, int count, qint64 *ns)
+    {
+        AppendRequest req;
+        req.stream = u"bench-%1"_s.arg(batch);
+        req.streamType = u"Bench"_s;
+        req.expected = ExpectedVersion::noStream();
+        req.events.reserve(count);
+        const QJsonObject metadata = benchMetadata(batch);
+        for (int i = 0; i < count; ++i) {
+            NewEvent e;
+            e.type = m_types.at(int((first + i) % EventTypeCount));
+            e.data = benchPayload(first + i);
+            e.metadata = metadata;
+            req.events.append(std::move(e));
+        }
+        QElapsedTimer t;
+        t.start();
+        auto r = m_store->append(req);
+        *ns += t.nsecsElapsed();
+        if (!r)
+            return Error::make(r.error().code, u"batched append failed at batch %1: %2"_s.arg(batch).arg(
+                                                   r.error().message));
+        return {};
+    }
+
+    std::unique_ptr<EventStore> take() { return std::move(m_store); }
+
+private:
+    std::unique_ptr<EventStore> m_store;
+    QList<QString> m_types;
+};
+
+class RawAppender {
+public:
+    Status open(const QString &path)
+    {
+        if (auto st = createSchema(path); !st)
+            return st;
+        if (auto st = m_db.open(path, false); !st)
+            return st;
+        if (auto st = m_db.applyPragmas(EventStore::Durability::Normal); !st)
+            return st;
+        Status st;
+        m_begin = m_db.prepare("BEGIN IMMEDIATE", &st);
+        m_commit = m_begin ? m_db.prepare("COMMIT", &st) : nullptr;
+        m_insert = m_commit ? m_db.prepare(RawInsertSql, &st) : nullptr;
+        m_upsert = m_insert ? m_db.prepare(RawStreamSql, &st) : nullptr;
+        m_payloads.resize(BatchSize);
+        return st;
+    }
+
+    Status run(qint64 batch, qint64 first, int count, qint64 *ns)
+    {
+        // Pre-serialised payloads, outside the timer: the raw side gets text ready to bind.
+        for (int i = 0; i < count; ++i)
+            m_payloads[size_t(i)] = compact(benchPayload(first + i));
+        const QByteArray metadata = compact(benchMetadata(batch));
+        const QByteArray correlation = "bench-corr-" + QByteArray::number(batch);
+        const QByteArray stream = "bench-" + QByteArray::number(batch);
+
+        QElapsedTimer t;
+        t.start();
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        if (auto st = m_db.run(m_begin, u"begin"_s); !st)
+            return st;
+        for (int i = 0; i < count; ++i) {
+            const qint64 position = first + i + 1;
+            sqlite3_bind_int64(m_insert, 1, position);
+            bindText(m_insert, 2, stream);
+            sqlite3_bind_int64(m_insert, 3, i + 1);
+            sqlite3_bind_text(m_insert, 4, EventTypes[(position - 1) % EventTypeCount], -1, SQLITE_STATIC);
+            sqlite3_bind_text(m_insert, 5, m_uuid.next(), 36, SQLITE_STATIC);
+            bindText(m_insert, 6, m_payloads[size_t(i)]);
+            bindText(m_insert, 7, metadata);
+            sqlite3_bind_int64(m_insert, 8, now);
+            sqlite3_bind_int(m_insert, 9, 1);
+            bindText(m_insert, 10, correlation);
+            bindText(m_insert, 11, m_actor);
+            bindText(m_insert, 12, m_hash);
+            if (auto st = m_db.run(m_insert, u"insert event %1"_s.arg(position)); !st)
+                return st;
+        }
+        bindText(m_upsert, 1, stream);
+        bindText(m_upsert, 2, m_streamType);
+        sqlite3_bind_int64(m_upsert, 3, count);
+        sqlite3_bind_int64(m_upsert, 4, now);
+        sqlite3_bind_int64(m_upsert, 5, now);
+        if (auto st = m_db.run(m_upsert, u"upsert stream"_s); !st)
+            return st;
+        if (auto st = m_db.run(m_commit, u"commit"_s); !st)
+            return st;
+        *ns += t.nsecsElapsed();
+        return {};
+    }
+
+private:
+    RawDb m_db;
+    sqlite3_stmt *m_begin = nullptr;
+    sqlite3_stmt *m_commit = nullptr;
+    sqlite3_stmt *m_insert = nullptr;
+    sqlite3_stmt *m_upsert = nullptr;
+    std::vector<QByteArray> m_payloads;
+    FastUuid m_uuid;
+    const QByteArray m_hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
+    const QByteArray m_actor = "bench";
+    const QByteArray m_streamType = "Bench";
+};
+
+Status benchAppend(Context &c, AppendFigure &f)
+{
+    const QString rawPath = storePath(c, u"append-raw.es"_s);
+    progress(u"[1/4] batched append: %1 events in transactions of %2, eventscope and raw sqlite3 interleaved "
+             "every %3 events"_s.arg(c.events)
+                 .arg(BatchSize)
+                 .arg(AppendChunkBatches * BatchSize));
+    EngineAppender engine;
+    if (auto st = engine.open(storePath(c, u"append-engine.es"_s)); !st)
+        return st;
+    {
+        RawAppender raw;
+        if (auto st = raw.open(rawPath); !st)
+            return st;
+        qint64 engineNs = 0, rawNs = 0;
+        qint64 done = 0;
+        qint64 batch = 0;
+        qint64 nextReport = c.events / 4;
+        for (int chunk = 0; done < c.events; ++chunk) {
+            const qint64 chunkFirstBatch = batch;
+            const qint64 chunkFirst = done;
+            // Alternate which side goes first.
+            for (int side = 0; side < 2; ++side) {
+                const bool engineTurn = (side == 0) == (chunk % 2 == 0);
+                qint64 b = chunkFirstBatch, first = chunkFirst;
+                for (int k = 0; k < AppendChunkBatches && first < c.events; ++k, ++b) {
+                    const int count = int(qMin<qint64>(BatchSize, c.events - first));
+                    if (auto st = engineTurn ? engine.run(b, first, count, &engineNs) : raw.run(b, first, count, &rawNs);
+                        !st)
+                        return st;
+                    first += count;
+                }
+                batch = b;
+                done = first;
+            }
+            if (done >= nextReport && done < c.events) {
+                progress(u"      %1 / %2 events: eventscope %3 events/s, raw %4 events/s so far"_s.arg(done)
+                             .arg(c.events)
+                             .arg(qint64(double(done) / seconds(engineNs)))
+                             .arg(qint64(double(done) / seconds(rawNs))));
+                nextReport += c.events / 4;
+            }
+        }
+        f.events = done;
+        f.engineSec = seconds(engineNs);
+        f.rawSec = seconds(rawNs);
+    }
+    removeStoreFiles(rawPath); // not needed any more: free the disk early
+    f.payloadBytes = compact(benchPayload(0)).size();
+    c.appendStore = engine.take();
+    return {};
+}
+
+// 2. Durable commands ----------------------------------------------------------
+
+constexpr int CommandChunk = 100;
+
+Status benchCommands(Context &c, CommandFigure &f)
+{
+    const QString path = storePath(c, u"commands-engine.es"_s);
+    removeStoreFiles(path);
+    EventStore::Options o;
+    o.mode = EventStore::Mode::Create;
+    o.durability = EventStore::Durability::Full;
+    auto store = EventStore::open(path, o);
+    if (!store)
+        return store.error();
+    CommandPipeline pipeline(store->get(), c.domain);
+
+    progress(u"[2/4] durable commands: opening %1 accounts (not timed)"_s.arg(Accounts));
+    auto check = [](const CommandResult &r, const QString &what) -> Status {
+        if (r.accepted())
+            return {};
+        const QString why = r.error.code != ErrorCode::None ? r.error.message : r.record.reason;
+        return Error::make(ErrorCode::Script, u"%1 was not accepted (%2): %3"_s.arg(what, outcomeName(r.record.outcome),
+                                                                                   why));
+    };
+    for (int a = 0; a < Accounts; ++a) {
+        Command cmd;
+        cmd.type = u"OpenAccount"_s;
+        cmd.stream = u"account-%1"_s.arg(a);
+        cmd.payload = QJsonObject{{u"owner"_s, u"Owner %1"_s.arg(a)}, {u"currency"_s, u"EUR"_s}};
+        cmd.metadata.insert(meta::Actor, u"bench"_s);
+        if (auto st = check(pipeline.execute(cmd), u"OpenAccount on %1"_s.arg(cmd.stream)); !st)
+            return st;
+    }
+
+    const QString rawPath = storePath(c, u"commands-raw.es"_s);
+    if (auto st = createSchema(rawPath); !st)
+        return st;
+    RawDb db;
+    if (auto st = db.open(rawPath, false); !st)
+        return st;
+    if (auto st = db.applyPragmas(EventStore::Durability::Full); !st)
+        return st;
+    Status st;
+    sqlite3_stmt *begin = db.prepare("BEGIN IMMEDIATE", &st);
+    sqlite3_stmt *commit = begin ? db.prepare("COMMIT", &st) : nullptr;
+    sqlite3_stmt *ins = commit ? db.prepare(RawInsertSql, &st) : nullptr;
+    if (!ins)
+        return st;
+    const QByteArray hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
+    const QByteArray actor = "bench";
+    std::vector<QByteArray> streams;
+    for (int a = 0; a < Accounts; ++a)
+        streams.push_back("account-" + QByteArray::number(a));
+    FastUuid uuid;
+    // The raw rows carry what the engine's first Deposit event carried.
+    QByteArray sampleType, sampleData, sampleMetadata;
+
+    progress(u"[2/4] durable commands: %1 Deposit commands through the pipeline vs %1 single-insert raw sqlite3 "
+             "transactions (WAL, synchronous=FULL), interleaved every %2"_s.arg(c.commands)
+                 .arg(CommandChunk));
+    std::vector<qint64> latencies, rawLatencies;
+    latencies.reserve(size_t(c.commands));
+    rawLatencies.reserve(size_t(c.commands));
+    QElapsedTimer t;
+    qint64 total = 0, rawTotal = 0;
+    for (qint64 chunkFirst = 0; chunkFirst < c.commands; chunkFirst += CommandChunk) {
+        const qint64 chunkEnd = qMin<qint64>(chunkFirst + CommandChunk, c.commands);
+        for (qint64 i = chunkFirst; i < chunkEnd; ++i) {
+            Command cmd;
+            cmd.type = u"Deposit"_s;
+            cmd.stream = u"account-%1"_s.arg(i % Accounts);
+            cmd.payload = QJsonObject{{u"amount"_s, double(1 + i % 50)}};
+            cmd.metadata.insert(meta::Actor, u"bench"_s);
+            t.start();
+            const CommandResult r = pipeline.execute(cmd);
+            const qint64 ns = t.nsecsElapsed();
+            if (auto s = check(r, u"Deposit %1 on %2"_s.arg(i + 1).arg(cmd.stream)); !s)
+                return s;
+            total += ns;
+            latencies.push_back(ns);
+            if (sampleData.isEmpty() && !r.events.isEmpty()) {
+                sampleType = r.events.constFirst().type.toUtf8();
+                sampleData = r.events.constFirst().data;
+                sampleMetadata = r.events.constFirst().metadata;
+            }
+        }
+        for (qint64 i = chunkFirst; i < chunkEnd; ++i) {
+            t.start();
+            if (auto s = db.run(begin, u"begin"_s); !s)
+                return s;
+            const char *id = uuid.next();
+            sqlite3_bind_int64(ins, 1, i + 1);
+            bindText(ins, 2, streams[size_t(i % Accounts)]);
+            sqlite3_bind_int64(ins, 3, i / Accounts + 1);
+            bindText(ins, 4, sampleType);
+            sqlite3_bind_text(ins, 5, id, 36, SQLITE_STATIC);
+            bindText(ins, 6, sampleData);
+            bindText(ins, 7, sampleMetadata);
+            sqlite3_bind_int64(ins, 8, QDateTime::currentMSecsSinceEpoch());
+            sqlite3_bind_int(ins, 9, 1);
+            sqlite3_bind_text(ins, 10, id, 36, SQLITE_STATIC);
+            bindText(ins, 11, actor);
+            bindText(ins, 12, hash);
+            if (auto s = db.run(ins, u"insert event %1"_s.arg(i + 1)); !s)
+                return s;
+            if (auto s = db.run(commit, u"commit"_s); !s)
+                return s;
+            const qint64 ns = t.nsecsElapsed();
+            rawTotal += ns;
+            rawLatencies.push_back(ns);
+        }
+    }
+    f.commands = c.commands;
+    f.engineSec = seconds(total);
+    f.rawSec = seconds(rawTotal);
+    f.p50Ms = percentileMs(latencies, 0.50);
+    f.p99Ms = percentileMs(latencies, 0.99);
+    f.rawP50Ms = percentileMs(rawLatencies, 0.50);
+    f.rawP99Ms = percentileMs(rawLatencies, 0.99);
+    return {};
+}
+
+// 3. Aggregate load ------------------------------------------------------------
+
+Status benchLoad(Context &c, LoadFigure &f)
+{
+    const QString path = storePath(c, u"load.es"_s);
+    removeStoreFiles(path);
+    EventStore::Options o;
+    o.mode = EventStore::Mode::Create;
+    o.durability = EventStore::Durability::Normal; // building it is not what is measured
+    auto store = EventStore::open(path, o);
+    if (!store)
+        return store.error();
+    CommandPipeline::Options po;
+    po.snapshotEvery = 100;
+    const QString stream = u"account-load"_s;
+    {
+        progress(u"[3/4] aggregate load: building one Account stream of %1 events through the pipeline "
+                 "(snapshot every %2)"_s.arg(LoadStreamEvents)
+                     .arg(po.snapshotEvery));
+        CommandPipeline pipeline(store->get(), c.domain, po);
+        for (int i = 0; i < LoadStreamEvents; ++i) {
+            Command cmd;
+            cmd.stream = stream;
+            cmd.metadata.insert(meta::Actor, u"bench"_s);
+            if (i == 0) {
+                cmd.type = u"OpenAccount"_s;
+                cmd.payload = QJsonObject{{u"owner"_s, u"Load Test"_s}, {u"currency"_s, u"EUR"_s}};
+            } else {
+                cmd.type = u"Deposit"_s;
+                cmd.payload = QJsonObject{{u"amount"_s, double(1 + i % 50)}};
+            }
+            const CommandResult r = pipeline.execute(cmd);
+            if (!r.accepted())
+                return Error::make(ErrorCode::Script, u"building the load stream: %1 %2 was not accepted: %3"_s.arg(
+                                                          cmd.type)
+                                                          .arg(i + 1)
+                                                          .arg(r.error.code != ErrorCode::None ? r.error.message
+                                                                                               : r.record.reason));
+            if (r.events.size() != 1)
+                return Error::make(ErrorCode::Invalid,
+                                   u"building the load stream: %1 wrote %2 events, the benchmark expects one"_s.arg(
+                                       cmd.type)
+                                       .arg(r.events.size()));
+        }
+    }
+    const auto info = (*store)->streamInfo(stream);
+    f.events = info ? info->version : 0;
+
+    Repository repo(store->get(), c.domain);
+    repo.setCacheEnabled(false);
+    f.repetitions = 7;
+    progress(u"[3/4] aggregate load: Repository::load x%1 with snapshots, x%1 without"_s.arg(f.repetitions));
+    QJsonObject withSnapshot, withoutSnapshot;
+    std::vector<double> snapMs, replayMs;
+    QElapsedTimer t;
+    // Alternate so that any drift (cache warmth, CPU frequency) hits both.
+    for (int rep = 0; rep < f.repetitions; ++rep) {
+        for (const bool useSnapshots : {true, false}) {
+            repo.setUseSnapshots(useSnapshots);
+            t.start();
+            auto loaded = repo.load(u"Account"_s, stream);
+            const double ms = double(t.nsecsElapsed()) / 1e6;
+            if (!loaded)
+                return Error::make(loaded.error().code, u"Repository::load (%1 snapshots): %2"_s.arg(
+                                                            useSnapshots ? u"with"_s : u"without"_s,
+                                                            loaded.error().message));
+            if (useSnapshots) {
+                snapMs.push_back(ms);
+                withSnapshot = loaded->state;
+                f.snapshotVersion = loaded->snapshotVersion;
+                f.eventsAppliedWithSnapshot = loaded->eventsApplied;
+            } else {
+                replayMs.push_back(ms);
+                withoutSnapshot = loaded->state;
+            }
+        }
+    }
+    f.snapshotMs = median(snapMs);
+    f.replayMs = median(replayMs);
+    f.statesMatch = withSnapshot == withoutSnapshot;
+    return {};
+}
+
+// 4. Global scan -----------------------------------------------------------------
+
+Status benchScan(Context &c, ScanFigure &f)
+{
+    EventStore *store = c.appendStore.get();
+    const QString path = store->path();
+    RawDb db;
+    if (auto st = db.open(path, true); !st)
+        return st;
+    if (auto st = db.exec("PRAGMA cache_size=-65536"); !st)
+        return st;
+    Status st;
+    sqlite3_stmt *sel = db.prepare("SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
+                                   "schema_version, hash FROM events ORDER BY position",
+                                   &st);
+    if (!sel)
+        return st;
+
+    auto rawPass = [&](qint64 *rows, qint64 *checksum) -> Status {
+        qint64 n = 0, sum = 0;
+        int rc;
+        while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+            sum += sqlite3_column_int64(sel, 0);
+            for (int col : {1, 3, 4, 5, 6, 9}) {
+                const unsigned char *text = sqlite3_column_text(sel, col);
+                sum += sqlite3_column_bytes(sel, col) + (text ? text[0] : 0);
+            }
+            sum += sqlite3_column_int64(sel, 2) + sqlite3_column_int64(sel, 7) + sqlite3_column_int(sel, 8);
+            ++n;
+        }
+        const bool ok = rc == SQLITE_DONE;
+        sqlite3_reset(sel);
+        if (!ok)
+            return db.error(u"scan events (raw sqlite3)"_s);
+        *rows = n;
+        *checksum = sum;
+        return {};
+    };
+    auto enginePass = [&](qint64 *rows, qint64 *checksum) -> Status {
+        qint64 n = 0, sum = 0;
+        auto s = store->scan(1, [&](const RecordedEvent &e) {
+            sum += e.position + e.stream.size() + e.version + e.type.size() + e.eventId.size() + e.data.size() +
+                e.metadata.size() + e.recordedMs + e.schemaVersion + e.hash.size();
+            ++n;
+            return true;
+        });
+        *rows = n;
+        *checksum = sum;
+        return s;
+    };
+
+    // Two passes each, alternating; the best of each side counts.
+    double bestRaw = 0, bestEngine = 0;
+    qint64 rawRows = 0, engineRows = 0, checksum = 0;
+    QElapsedTimer t;
+    for (int pass = 1; pass <= 2; ++pass) {
+        progress(u"[4/4] global scan: raw sqlite3, pass %1 of 2"_s.arg(pass));
+        t.start();
+        if (auto s = rawPass(&rawRows, &checksum); !s)
+            return s;
+        double sec = seconds(t.nsecsElapsed());
+        bestRaw = pass == 1 ? sec : qMin(bestRaw, sec);
+        progress(u"[4/4] global scan: eventscope EventStore::scan, pass %1 of 2"_s.arg(pass));
+        t.start();
+        if (auto s = enginePass(&engineRows, &checksum); !s)
+            return s;
+        sec = seconds(t.nsecsElapsed());
+        bestEngine = pass == 1 ? sec : qMin(bestEngine, sec);
+    }
+    if (rawRows != engineRows)
+        return Error::make(ErrorCode::Invalid,
+                           u"the scans disagree: raw sqlite3 read %1 rows, EventStore::scan %2"_s.arg(rawRows).arg(
+                               engineRows));
+    f.rows = rawRows;
+    f.rawSec = bestRaw;
+    f.engineSec = bestEngine;
+    return {};
+}
+
+// --- reporting -------------------------------------------------------------
+
+QString cpuModel()
+{
+    QFile f(u"/proc/cpuinfo"_s);
+    if (!f.open(QIODevice::ReadOnly))
+        return u"unknown"_s;
+    const QList<QByteArray> lines = f.readAll().split('\n');
+    for (const QByteArray &line : lines) {
+        if (line.startsWith("model name")) {
+            const qsizetype colon = line.indexOf(':');
+            if (colon >= 0)
+                return QString::fromUtf8(line.mid(colon + 1).trimmed());
+        }
+    }
+    return u"unknown"_s;
+}
+
+double peakRssMb()
+{
+    rusage ru {};
+    getrusage(RUSAGE_SELF, &ru);
+    return double(ru.ru_maxrss) / 1024.0; // Linux: kilobytes
+}
+
+QString grouped(double v)
+{
+    static const QLocale en(QLocale::English, QLocale::UnitedStates);
+    return en.toString(qint64(std::llround(v)));
+}
+
+QString fixed(double v, int decimals = 2)
+{
+    return QString::number(v, 'f', decimals);
+}
+
+double ratioOf(double a, double b)
+{
+    return b > 0 ? a / b : 0;
+}
+
+struct Row {
+    QString figure, engine, raw, ratio, target, status;
+};
+
+void printTable(const QList<Row> &rows)
+{
+    const Row header{u"figure"_s, u"eventscope"_s, u"raw baseline"_s, u"ratio"_s, u"target"_s, u"result"_s};
+    qsizetype w[6] = {};
+    auto widen = [&w](const Row &r) {
+        const QString *cells[6] = {&r.figure, &r.engine, &r.raw, &r.ratio, &r.target, &r.status};
+        for (int i = 0; i < 6; ++i)
+            w[i] = qMax(w[i], cells[i]->size());
+    };
+    widen(header);
+    for (const Row &r : rows)
+        widen(r);
+    auto line = [&w](const Row &r) {
+        const QString *cells[6] = {&r.figure, &r.engine, &r.raw, &r.ratio, &r.target, &r.status};
+        QString s;
+        for (int i = 0; i < 6; ++i) {
+            // Text left, numbers right.
+            s += i == 0 || i == 5 ? cells[i]->leftJustified(w[i]) : cells[i]->rightJustified(w[i]);
+            if (i < 5)
+                s += u"  "_s;
+        }
+        while (s.endsWith(u' '))
+            s.chop(1);
+        out() << s << '\n';
+    };
+    line(header);
+    qsizetype total = 10;
+    for (qsizetype x : w)
+        total += x;
+    out() << QString(total, u'-') << '\n';
+    for (const Row &r : rows)
+        line(r);
+}
+
+QString findBankPack(const QString &given, QStringList *tried)
+{
+    if (!given.isEmpty()) {
+        *tried << given;
+        return QFileInfo::exists(given) ? given : QString();
+    }
+    const QString exeDir = QCoreApplication::applicationDirPath();
+    QStringList candidates{
+        exeDir + u"/../../resources/domains/bank.js"_s,
+        exeDir + u"/../resources/domains/bank.js"_s,
+        exeDir + u"/../../../resources/domains/bank.js"_s, // build/<preset>/app/
+        u"./resources/domains/bank.js"_s,
+    };
+    // The source tree this binary was built from (absolute __FILE__ under Ninja/Make).
+    const QFileInfo self(QString::fromUtf8(__FILE__));
+    if (self.isAbsolute())
+        candidates << self.absolutePath() + u"/../../resources/domains/bank.js"_s;
+    for (const QString &c : std::as_const(candidates)) {
+        *tried << QDir::cleanPath(c);
+        if (QFileInfo(c).isFile())
+            return QDir::cleanPath(QFileInfo(c).absoluteFilePath());
+    }
+    return {};
+}
+
+bool parseCount(const QCommandLineParser &p, const QString &name, qint64 *value, qint64 min)
+{
+    if (!p.isSet(name))
+        return true;
+    bool ok = false;
+    const qint64 v = p.value(name).toLongLong(&ok);
+    if (!ok || v < min) {
+        err() << "eventscope-cli bench: --" << name << " must be an integer >= " << min << " (got '" << p.value(name)
+              << "')" << Qt::endl;
+        return false;
+    }
+    *value = v;
+    return true;
+}
+
+int failWith(const Error &e)
+{
+    err() << "eventscope-cli bench: " << e.message << Qt::endl;
+    return exitcode::Usage;
+}
+
+} // namespace
+
+int runBench(const QStringList &args)
+{
+    QCommandLineParser p;
+    p.setApplicationDescription(
+        u"Benchmark the engine against raw SQLite C API baselines measured in the same run, on the same schema and "
+        "pragmas.\n\nUsage: eventscope-cli bench [--events N] [--commands N] [--quick] [--json] [--domain PACK] "
+        "[--dir DIR]"_s);
+    p.addHelpOption();
+    p.addOption({u"events"_s, u"Events for the batched append and the scan (default 1000000; --quick 100000)."_s,
+                 u"N"_s});
+    p.addOption({u"commands"_s, u"Durable Deposit commands (default 3000; --quick 1000)."_s, u"N"_s});
+    p.addOption({u"quick"_s, u"Smaller runs (100000 events, 1000 commands)."_s});
+    p.addOption({u"json"_s, u"Machine-readable JSON output."_s});
+    p.addOption({u"domain"_s, u"The bank domain pack (default: resources/domains/bank.js of the source tree)."_s,
+                 u"PACK"_s});
+    p.addOption({u"dir"_s, u"Work in DIR (kept) instead of a temporary directory (removed)."_s, u"DIR"_s});
+    QStringList argv = args;
+    if (argv.isEmpty())
+        argv << u"bench"_s;
+    argv[0] = u"eventscope-cli bench"_s;
+    if (!p.parse(argv)) {
+        err() << "eventscope-cli bench: " << p.errorText() << " (see eventscope-cli bench --help)" << Qt::endl;
+        return exitcode::Usage;
+    }
+    if (p.isSet(u"help"_s)) {
+        out() << p.helpText() << Qt::flush;
+        return exitcode::Ok;
+    }
+    if (!p.positionalArguments().isEmpty()) {
+        err() << "eventscope-cli bench: unexpected argument '" << p.positionalArguments().constFirst()
+              << "' (see eventscope-cli bench --help)" << Qt::endl;
+        return exitcode::Usage;
+    }
+
+    // "store ... migrated" for each fresh bench store is noise here (QT_LOGGING_RULES still wins).
+    QLoggingCategory::setFilterRules(u"eventscope.*.info=false"_s);
+
+    const bool quick = p.isSet(u"quick"_s);
+    const bool json = p.isSet(u"json"_s);
+    Context c;
+    c.events = quick ? 100000 : 1000000;
+    c.commands = quick ? 1000 : 3000;
+    if (!parseCount(p, u"events"_s, &c.events, 1) || !parseCount(p, u"commands"_s, &c.commands, 1))
+        return exitcode::Usage;
+
+    // The pack first: a missing pack should fail before minutes of appends.
+    QStringList tried;
+    const QString packPath = findBankPack(p.value(u"domain"_s), &tried);
+    if (packPath.isEmpty()) {
+        err() << "eventscope-cli bench: cannot find the bank domain pack (tried: " << tried.join(u", "_s)
+              << "); pass --domain PACK" << Qt::endl;
+        return exitcode::Usage;
+    }
+    auto domain = JsDomain::load(packPath);
+    if (!domain)
+        return failWith(Error::make(domain.error().code, u"%1: %2"_s.arg(packPath, domain.error().message)));
+    c.domain = domain->get();
+
+    QTemporaryDir tmp;
+    if (p.isSet(u"dir"_s)) {
+        c.dir = p.value(u"dir"_s);
+        if (!QDir().mkpath(c.dir))
+            return failWith(Error::make(ErrorCode::Io, u"cannot create the directory %1"_s.arg(c.dir)));
+        c.dir = QFileInfo(c.dir).absoluteFilePath();
+    } else {
+        if (!tmp.isValid())
+            return failWith(Error::make(ErrorCode::Io, u"cannot create a temporary directory: %1"_s.arg(
+                                                           tmp.errorString())));
+        c.dir = tmp.path();
+    }
+
+    const QString cpu = cpuModel();
+    const long nproc = sysconf(_SC_NPROCESSORS_ONLN);
+    const QString sqliteVersion = QString::fromLatin1(sqlite3_libversion());
+    const QString qtVersion = QString::fromLatin1(qVersion());
+    progress(u"%1 vCPU, %2, SQLite %3, Qt %4; working in %5; pack %6"_s.arg(nproc).arg(cpu, sqliteVersion, qtVersion,
+                                                                               c.dir, packPath));
+
+    QElapsedTimer wall;
+    wall.start();
+    AppendFigure append;
+    CommandFigure commands;
+    LoadFigure load;
+    ScanFigure scan;
+
+    if (auto st = benchAppend(c, append); !st)
+        return failWith(st.error());
+    if (auto st = benchCommands(c, commands); !st)
+        return failWith(st.error());
+    if (auto st = benchLoad(c, load); !st)
+        return failWith(st.error());
+    if (auto st = benchScan(c, scan); !st)
+        return failWith(st.error());
+    c.appendStore.reset();
+    const double rssMb = peakRssMb();
+    progress(u"done in %1 s"_s.arg(fixed(seconds(wall.nsecsElapsed()), 1)));
+
+    const double appendEngine = ratioOf(double(append.events), append.engineSec);
+    const double appendRaw = ratioOf(double(append.events), append.rawSec);
+    const double appendRatio = ratioOf(appendEngine, appendRaw);
+    const double cmdEngine = ratioOf(double(commands.commands), commands.engineSec);
+    const double cmdRaw = ratioOf(double(commands.commands), commands.rawSec);
+    const double cmdRatio = ratioOf(cmdEngine, cmdRaw);
+    const double speedup = ratioOf(load.replayMs, load.snapshotMs);
+    const double scanEngine = ratioOf(double(scan.rows), scan.engineSec);
+    const double scanRaw = ratioOf(double(scan.rows), scan.rawSec);
+    const double scanRatio = ratioOf(scanEngine, scanRaw);
+
+    if (json) {
+        auto figure = [](double engine, double raw, double ratio, double target) {
+            return QJsonObject{{u"eventscope"_s, engine},
+                               {u"raw"_s, raw},
+                               {u"ratio"_s, ratio},
+                               {u"target"_s, target},
+                               {u"pass"_s, ratio >= target}};
+        };
+        QJsonObject appendJ = figure(appendEngine, appendRaw, appendRatio, AppendTarget);
+        appendJ.insert(u"unit"_s, u"events/s"_s);
+        appendJ.insert(u"events"_s, append.events);
+        appendJ.insert(u"batch"_s, BatchSize);
+        appendJ.insert(u"payloadBytes"_s, append.payloadBytes);
+        appendJ.insert(u"eventscopeSeconds"_s, append.engineSec);
+        appendJ.insert(u"rawSeconds"_s, append.rawSec);
+        QJsonObject cmdJ = figure(cmdEngine, cmdRaw, cmdRatio, CommandTarget);
+        cmdJ.insert(u"unit"_s, u"commands/s vs tx/s"_s);
+        cmdJ.insert(u"commands"_s, commands.commands);
+        cmdJ.insert(u"accounts"_s, Accounts);
+        cmdJ.insert(u"p50Ms"_s, commands.p50Ms);
+        cmdJ.insert(u"p99Ms"_s, commands.p99Ms);
+        cmdJ.insert(u"rawP50Ms"_s, commands.rawP50Ms);
+        cmdJ.insert(u"rawP99Ms"_s, commands.rawP99Ms);
+        QJsonObject scanJ = figure(scanEngine, scanRaw, scanRatio, ScanTarget);
+        scanJ.insert(u"unit"_s, u"rows/s"_s);
+        scanJ.insert(u"rows"_s, scan.rows);
+        const QJsonObject loadJ{{u"events"_s, load.events},
+                                {u"snapshotMs"_s, load.snapshotMs},
+                                {u"replayMs"_s, load.replayMs},
+                                {u"speedup"_s, speedup},
+                                {u"snapshotVersion"_s, load.snapshotVersion},
+                                {u"eventsAppliedAfterSnapshot"_s, load.eventsAppliedWithSnapshot},
+                                {u"repetitions"_s, load.repetitions},
+                                {u"statesMatch"_s, load.statesMatch}};
+        const QJsonObject o{
+            {u"machine"_s, QJsonObject{{u"nproc"_s, qint64(nproc)},
+                                       {u"cpu"_s, cpu},
+                                       {u"sqlite"_s, sqliteVersion},
+                                       {u"qt"_s, qtVersion}}},
+            {u"parameters"_s, QJsonObject{{u"events"_s, c.events},
+                                          {u"commands"_s, c.commands},
+                                          {u"quick"_s, quick},
+                                          {u"domain"_s, packPath},
+                                          {u"dir"_s, c.dir}}},
+            {u"append"_s, appendJ},
+            {u"commands"_s, cmdJ},
+            {u"aggregateLoad"_s, loadJ},
+            {u"scan"_s, scanJ},
+            {u"peakRssMb"_s, rssMb},
+            {u"seconds"_s, seconds(wall.nsecsElapsed())},
+        };
+        out() << QJsonDocument(o).toJson(QJsonDocument::Indented) << Qt::flush;
+        return exitcode::Ok;
+    }
+
+    auto verdict = [](double ratio, double target) { return ratio >= target ? u"PASS"_s : u"MISS"_s; };
+    auto atLeast = [](double target) { return u">= %1x"_s.arg(fixed(target)); };
+    out() << "Eventscope bench: " << nproc << " vCPU, " << cpu << ", SQLite " << sqliteVersion << ", Qt " << qtVersion
+          << "\n\n";
+    QList<Row> rows;
+    rows << Row{u"1. batched append, %1 events, %2/tx (events/s)"_s.arg(grouped(double(append.events)))
+                    .arg(BatchSize),
+                grouped(appendEngine), grouped(appendRaw), fixed(appendRatio) + u"x"_s, atLeast(AppendTarget),
+                verdict(appendRatio, AppendTarget)};
+    rows << Row{u"2. durable commands, %1 (commands/s vs tx/s)"_s.arg(grouped(double(commands.commands))),
+                grouped(cmdEngine), grouped(cmdRaw), fixed(cmdRatio) + u"x"_s, atLeast(CommandTarget),
+                verdict(cmdRatio, CommandTarget)};
+    rows << Row{u"   latency p50 / p99 (ms)"_s, fixed(commands.p50Ms, 3) + u" / "_s + fixed(commands.p99Ms, 3),
+                fixed(commands.rawP50Ms, 3) + u" / "_s + fixed(commands.rawP99Ms, 3), u"-"_s, u"-"_s, u"info"_s};
+    rows << Row{u"3. load %1-event aggregate, no cache (ms)"_s.arg(grouped(double(load.events))),
+                fixed(load.snapshotMs) + u" snapshots"_s, fixed(load.replayMs) + u" full replay"_s,
+                fixed(speedup, 1) + u"x faster"_s, u"-"_s, load.statesMatch ? u"info"_s : u"STATES DIFFER"_s};
+    rows << Row{u"4. global scan, %1 events (rows/s)"_s.arg(grouped(double(scan.rows))), grouped(scanEngine),
+                grouped(scanRaw), fixed(scanRatio) + u"x"_s, atLeast(ScanTarget), verdict(scanRatio, ScanTarget)};
+    rows << Row{u"5. peak memory, ru_maxrss (MB)"_s, grouped(rssMb), u"-"_s, u"-"_s, u"-"_s, u"info"_s};
+    printTable(rows);
+    out() << "\nappend payloads ~" << append.payloadBytes << " bytes; aggregate load: median of "
+          << load.repetitions << ", snapshot at version " << load.snapshotVersion << " then "
+          << load.eventsAppliedWithSnapshot << " event(s) folded; scan: best of 2 passes.\n";
+    if (load.snapshotVersion == 0)
+        out() << "warning: Repository::load used no snapshot (none made by this pack version/hash?)\n";
+    if (!load.statesMatch)
+        out() << "warning: the state loaded from the snapshot differs from the full replay\n";
+    out() << Qt::flush;
+    return exitcode::Ok;
+}

@@ -1,0 +1,916 @@
+#include "jsdomain.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QJSEngine>
+#include <QJSValue>
+#include <QJSValueIterator>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+namespace es {
+
+namespace {
+
+using namespace Qt::StringLiterals;
+
+// Stack frames of the host script are skipped when an error is located in the
+// pack: an error thrown by ctx.newId() belongs to the pack line that called it.
+constexpr QLatin1StringView HostFileName{"eventscope-internal-host.js"};
+
+// Runs in the pack's engine and does the per-call work on the JS side: values
+// cross the C++/JS boundary as JSON text and strings only, because building JS
+// objects through the QJSValue API costs ~25 us each on Qt 6.4 while
+// JSON.parse inside the engine takes ~2 us for a typical event.
+const auto HostScript = uR"js(
+(function () {
+    "use strict";
+    // Returned instead of a result when the pack threw: a thrown value need not
+    // be an Error, so C++ could not tell it from a result otherwise.
+    const FAIL = { failed: true };
+    let lastError;
+
+    function isPlainObject(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+    function describe(v) {
+        if (v === undefined) return "undefined";
+        if (v === null) return "null";
+        if (Array.isArray(v)) return "an array";
+        if (typeof v === "object") return "an object";
+        return "a " + typeof v;
+    }
+    function fail(message) { lastError = new Error(message); return FAIL; }
+    function nullMap() { return Object.create(null); }
+
+    // Metadata is parsed on first read: evolve handlers rarely look at it and
+    // parsing it for every event costs a third of the replay time. The accessor
+    // is own and enumerable, so Object.keys, JSON.stringify and Object.assign
+    // see an ordinary property.
+    const metadataAccessor = {
+        get: function () {
+            const value = JSON.parse(this.__eventscopeMetadata);
+            Object.defineProperty(this, "metadata", { value: value, enumerable: true, writable: true, configurable: true });
+            return value;
+        },
+        set: function (value) {
+            Object.defineProperty(this, "metadata", { value: value, enumerable: true, writable: true, configurable: true });
+        },
+        enumerable: true,
+        configurable: true
+    };
+
+    return {
+        FAIL: FAIL,
+        takeError: function () { const e = lastError; lastError = undefined; return e; },
+        parse: function (text) { return JSON.parse(text); },
+        stringify: function (value) {
+            try { return JSON.stringify(value); } catch (e) { lastError = e; return FAIL; }
+        },
+        // Copies the own function properties into a map without a prototype, so
+        // an event type named "constructor" or "toString" finds no handler.
+        functionMap: function (object) {
+            const map = nullMap();
+            Object.keys(object).forEach(function (k) { if (typeof object[k] === "function") map[k] = object[k]; });
+            return map;
+        },
+        upcasterMap: function (upcasters) {
+            const map = nullMap();
+            Object.keys(upcasters).forEach(function (type) {
+                const chain = nullMap();
+                Object.keys(upcasters[type]).forEach(function (v) { chain[v] = upcasters[type][v]; });
+                map[type] = chain;
+            });
+            return map;
+        },
+        // The declarative part of a projection: everything but the handlers.
+        definition: function (projection) {
+            const out = {};
+            Object.keys(projection).forEach(function (k) {
+                if (k !== "handlers" && typeof projection[k] !== "function") out[k] = projection[k];
+            });
+            return JSON.stringify(out);
+        },
+        initialState: function (init) {
+            try {
+                const state = typeof init === "function" ? init() : init;
+                if (!isPlainObject(state))
+                    return fail("initialState " + (typeof init === "function" ? "returned " : "is ") + describe(state) + ", expected an object");
+                return JSON.stringify(state);
+            } catch (e) { lastError = e; return FAIL; }
+        },
+        apply: function (handlers, upcasters, state, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion) {
+            try {
+                const handler = handlers[type];
+                if (handler === undefined) return state;
+                let data = JSON.parse(dataText);
+                const chain = upcasters[type];
+                if (chain !== undefined) {
+                    for (let v = schemaVersion; chain[v] !== undefined; ++v) {
+                        data = chain[v](data);
+                        if (!isPlainObject(data))
+                            return fail("upcasters." + type + "[" + v + "] returned " + describe(data) + " instead of the event data object");
+                    }
+                }
+                const event = { type: type, data: data, stream: stream, version: version, position: position, recordedAt: recordedAt };
+                Object.defineProperty(event, "__eventscopeMetadata", { value: metadataText });
+                Object.defineProperty(event, "metadata", metadataAccessor);
+                const next = handler(state, event);
+                if (!isPlainObject(next))
+                    return fail("evolve." + type + " returned " + describe(next) + " instead of the next state object");
+                return next;
+            } catch (e) { lastError = e; return FAIL; }
+        },
+        decide: function (decideFn, stateText, type, stream, commandId, dataText, actor, now, nowMs, idsText) {
+            const ids = JSON.parse(idsText);
+            const used = [];
+            // ctx is the pack's deterministic source of time and ids. Date.now()
+            // and Math.random() still exist in the engine, but a replay or a
+            // test would not reproduce what they return.
+            const ctx = {
+                now: now,
+                nowMs: nowMs,
+                actor: actor,
+                commandId: commandId,
+                stream: stream,
+                newId: function () {
+                    if (used.length >= ids.length)
+                        throw new Error("ctx.newId(): no ids left (the engine provided " + ids.length + " for this command)");
+                    const id = ids[used.length];
+                    used.push(id);
+                    return id;
+                },
+                reject: function (reason, fields) {
+                    return { rejected: true, reason: reason, fields: fields === undefined ? {} : fields };
+                }
+            };
+            const command = { type: type, stream: stream, commandId: commandId, data: JSON.parse(dataText) };
+            let out;
+            try { out = decideFn(JSON.parse(stateText), command, ctx); } catch (e) { lastError = e; return FAIL; }
+            try {
+                if (isPlainObject(out) && out.rejected === true) {
+                    const reason = out.reason === undefined || out.reason === null || out.reason === "" ? "rejected" : String(out.reason);
+                    const fields = {};
+                    if (out.fields !== undefined && out.fields !== null) {
+                        if (!isPlainObject(out.fields))
+                            return fail("decide for " + type + " rejected with fields that are " + describe(out.fields) + ", expected { field: message }");
+                        Object.keys(out.fields).forEach(function (k) { fields[k] = String(out.fields[k]); });
+                    }
+                    return JSON.stringify({ accepted: false, reason: reason, fields: fields, used: used });
+                }
+                let list;
+                if (Array.isArray(out)) list = out;
+                else if (isPlainObject(out) && typeof out.type === "string") list = [out];
+                else return fail("decide for " + type + " returned " + describe(out) +
+                                 ": return an event { type, data }, a list of events ([] for none) or ctx.reject(reason)");
+                const events = [];
+                for (let i = 0; i < list.length; ++i) {
+                    const e = list[i];
+                    if (!isPlainObject(e) || typeof e.type !== "string" || e.type === "")
+                        return fail("decide for " + type + " returned an event without a type (index " + i + ")");
+                    const data = e.data === undefined ? {} : e.data;
+                    if (!isPlainObject(data))
+                        return fail("decide for " + type + " returned event " + e.type + " whose data is " + describe(data) + ", expected an object");
+                    events.push({ type: e.type, data: data });
+                }
+                return JSON.stringify({ accepted: true, events: events, used: used });
+            } catch (e) { lastError = e; return FAIL; }
+        }
+    };
+})()
+)js";
+
+const QStringList FieldTypes{u"string"_s, u"number"_s,   u"integer"_s, u"boolean"_s,
+                             u"enum"_s,   u"datetime"_s, u"object"_s,  u"array"_s};
+const QStringList FieldKeys{u"type"_s,      u"required"_s, u"min"_s,    u"max"_s,         u"minLength"_s,
+                            u"maxLength"_s, u"pattern"_s,  u"values"_s, u"description"_s};
+const QStringList ProjectionKinds{u"table"_s, u"search"_s, u"page"_s};
+
+bool isPlainObject(const QJSValue &v)
+{
+    return v.isObject() && !v.isCallable() && !v.isArray();
+}
+
+QString stringProperty(const QJSValue &object, const QString &key)
+{
+    const QJSValue v = object.property(key);
+    return v.isString() ? v.toString() : QString();
+}
+
+// The property names in the script's declaration order.
+QStringList keysOf(const QJSValue &object)
+{
+    QStringList keys;
+    if (!object.isObject())
+        return keys;
+    QJSValueIterator it(object);
+    while (it.hasNext()) {
+        it.next();
+        keys.append(it.name());
+    }
+    return keys;
+}
+
+QString jsonText(const QJsonObject &object)
+{
+    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+QJsonObject parseObject(const QString &text)
+{
+    return QJsonDocument::fromJson(text.toUtf8()).object();
+}
+
+// QDateTime::toString costs ~1 us; this runs once per replayed event.
+QString isoUtc(qint64 ms)
+{
+    const qint64 msPerDay = 86400000;
+    qint64 days = ms / msPerDay;
+    qint64 msOfDay = ms % msPerDay;
+    if (msOfDay < 0) {
+        msOfDay += msPerDay;
+        --days;
+    }
+    // Howard Hinnant's civil_from_days.
+    const qint64 z = days + 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const qint64 doe = z - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const qint64 d = doy - (153 * mp + 2) / 5 + 1;
+    const qint64 m = mp < 10 ? mp + 3 : mp - 9;
+    const qint64 y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+    if (y < 0 || y > 9999)
+        return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+
+    char16_t buf[24];
+    auto put = [&buf](int at, qint64 value, int width) {
+        for (int i = width - 1; i >= 0; --i) {
+            buf[at + i] = char16_t(u'0' + value % 10);
+            value /= 10;
+        }
+    };
+    put(0, y, 4);
+    buf[4] = u'-';
+    put(5, m, 2);
+    buf[7] = u'-';
+    put(8, d, 2);
+    buf[10] = u'T';
+    put(11, msOfDay / 3600000, 2);
+    buf[13] = u':';
+    put(14, msOfDay / 60000 % 60, 2);
+    buf[16] = u':';
+    put(17, msOfDay / 1000 % 60, 2);
+    buf[19] = u'.';
+    put(20, msOfDay % 1000, 3);
+    buf[23] = u'Z';
+    return QString(reinterpret_cast<const QChar *>(buf), 24);
+}
+
+// Interrupts the engine when a call into the script outlives its budget. One
+// thread per domain, parked on a condition variable: arming is a mutex round
+// trip, and the thread is only woken when it was idle, since a re-armed
+// deadline is always later than the one it is already waiting for.
+class Watchdog {
+public:
+    Watchdog(QJSEngine *engine, int timeoutMs)
+        : m_engine(engine)
+        , m_timeout(timeoutMs)
+        , m_thread([this] { run(); })
+    {
+    }
+    ~Watchdog()
+    {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_cv.notify_one();
+        m_thread.join();
+    }
+    Watchdog(const Watchdog &) = delete;
+    Watchdog &operator=(const Watchdog &) = delete;
+
+    void arm()
+    {
+        bool wake = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_armed = true;
+            m_fired = false;
+            m_deadline = std::chrono::steady_clock::now() + m_timeout;
+            wake = m_idle;
+        }
+        if (wake)
+            m_cv.notify_one();
+    }
+    // True when the call was interrupted. Clears the interruption so that the
+    // next call runs.
+    bool disarm()
+    {
+        bool fired = false;
+        {
+            std::lock_guard lock(m_mutex);
+            m_armed = false;
+            fired = m_fired;
+            m_fired = false;
+        }
+        if (fired)
+            m_engine->setInterrupted(false);
+        return fired;
+    }
+
+private:
+    void run()
+    {
+        std::unique_lock lock(m_mutex);
+        while (!m_stop) {
+            if (!m_armed) {
+                m_idle = true;
+                m_cv.wait(lock);
+                m_idle = false;
+            } else if (std::chrono::steady_clock::now() >= m_deadline) {
+                m_engine->setInterrupted(true); // thread-safe by contract
+                m_fired = true;
+                m_armed = false;
+            } else {
+                m_cv.wait_until(lock, m_deadline);
+            }
+        }
+    }
+
+    QJSEngine *m_engine;
+    const std::chrono::milliseconds m_timeout;
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_armed = false;
+    bool m_fired = false;
+    bool m_idle = false;
+    bool m_stop = false;
+    std::chrono::steady_clock::time_point m_deadline;
+    std::thread m_thread; // last: starts after the members it reads
+};
+
+struct AggregateRuntime {
+    QJSValue evolve; // event type -> function, without prototype
+    QSet<QString> handled;
+    QHash<QString, QJSValue> decide;
+    QJsonObject initialState;
+};
+
+} // namespace
+
+class JsDomain::Impl {
+public:
+    Impl(const QString &path, int timeoutMs)
+        : m_fileName(QFileInfo(path).fileName())
+        , m_timeoutMs(timeoutMs)
+        , m_watchdog(&m_engine, timeoutMs)
+    {
+    }
+
+    // Calls fn under the watchdog. A thrown value, an interruption or a result
+    // the host script refused become Error{Script}; context() says what ran.
+    template <typename Context>
+    Result<QJSValue> call(const QJSValue &fn, const QJSValueList &args, Context &&context)
+    {
+        m_watchdog.arm();
+        QJSValue result = fn.call(args);
+        const bool interrupted = m_watchdog.disarm();
+        if (!result.isError() && !result.strictlyEquals(m_fail))
+            return result;
+        return scriptError(result, interrupted, context());
+    }
+
+    Error scriptError(const QJSValue &result, bool interrupted, const QString &context)
+    {
+        QString message;
+        if (interrupted && result.isError()) {
+            message = m_fileName + u": script interrupted after "_s + QString::number(m_timeoutMs) + u" ms"_s;
+        } else {
+            const QJSValue thrown = result.strictlyEquals(m_fail) ? m_takeError.call() : result;
+            message = describeThrown(thrown);
+        }
+        if (!context.isEmpty())
+            message += u" ("_s + context + u')';
+        return Error::make(ErrorCode::Script, message);
+    }
+
+    QString describeThrown(const QJSValue &thrown) const
+    {
+        if (!thrown.isError())
+            return m_fileName + u": uncaught exception: "_s + thrown.toString();
+        QString message = thrown.property(u"message"_s).toString();
+        const QString name = thrown.property(u"name"_s).toString();
+        if (!name.isEmpty() && name != u"Error"_s)
+            message = name + u": "_s + message;
+        const int line = packLine(thrown);
+        if (line > 0)
+            return m_fileName + u':' + QString::number(line) + u": "_s + message;
+        return m_fileName + u": "_s + message;
+    }
+
+    // The innermost stack frame that belongs to the pack ("name@url:line").
+    static int packLine(const QJSValue &error)
+    {
+        const QString stack = error.property(u"stack"_s).toString();
+        const auto frames = QStringView(stack).split(u'\n', Qt::SkipEmptyParts);
+        for (const QStringView frame : frames) {
+            if (frame.contains(HostFileName))
+                continue;
+            bool ok = false;
+            const int line = frame.mid(frame.lastIndexOf(u':') + 1).toInt(&ok);
+            if (ok && line > 0)
+                return line;
+        }
+        if (!error.property(u"fileName"_s).toString().contains(HostFileName))
+            return error.property(u"lineNumber"_s).toInt();
+        return 0;
+    }
+
+    Error structureError(const QString &message) const
+    {
+        return Error::make(ErrorCode::Script, m_fileName + u": "_s + message);
+    }
+
+    Status setUp(const QString &path, const QByteArray &source);
+    Status readPack(const QJSValue &pack);
+    Status readAggregate(const QString &name, const QJSValue &value);
+    Status readFields(const QString &where, const QJSValue &value, QList<FieldSpec> *fields);
+    Status readProjections(const QJSValue &value);
+    Status readReactions(const QJSValue &value);
+    Status readUpcasters(const QJSValue &value);
+
+    Result<QJsonObject> toJsonObject(const QJSValue &value, const QString &context)
+    {
+        auto text = call(m_stringify, {value}, [&]() -> QString { return context; });
+        if (!text)
+            return text.error();
+        return parseObject(text->toString());
+    }
+
+    QJSEngine m_engine;
+    QString m_fileName;
+    int m_timeoutMs;
+    Watchdog m_watchdog; // after the engine: stops before the engine goes away
+    DomainInfo m_info;
+    QHash<QString, AggregateRuntime> m_aggregates;
+    QJSValue m_fail;
+    QJSValue m_takeError;
+    QJSValue m_parse;
+    QJSValue m_stringify;
+    QJSValue m_functionMap;
+    QJSValue m_apply;
+    QJSValue m_decide;
+    QJSValue m_initialState;
+    QJSValue m_definition;
+    QJSValue m_upcasterMap;
+    QJSValue m_upcasters;
+};
+
+Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
+{
+    // console.* only writes to Qt's log: handy while writing a pack, and packs
+    // that log still run unchanged in Node. Nothing else is installed: no Qt
+    // objects, no file or network access.
+    m_engine.installExtensions(QJSEngine::ConsoleExtension);
+    // Node's CommonJS wrapper provides `module`; with it a pack that only does
+    // `module.exports = pack` works here too.
+    QJSValue module = m_engine.newObject();
+    module.setProperty(u"exports"_s, m_engine.newObject());
+    m_engine.globalObject().setProperty(u"module"_s, module);
+    m_engine.globalObject().setProperty(u"exports"_s, module.property(u"exports"_s));
+
+    const QJSValue host = m_engine.evaluate(QString::fromUtf16(HostScript), HostFileName, 1);
+    if (host.isError())
+        return Error::make(ErrorCode::Script, u"internal error in the domain host: "_s + host.toString());
+    m_fail = host.property(u"FAIL"_s);
+    m_takeError = host.property(u"takeError"_s);
+    m_parse = host.property(u"parse"_s);
+    m_stringify = host.property(u"stringify"_s);
+    m_functionMap = host.property(u"functionMap"_s);
+    m_apply = host.property(u"apply"_s);
+    m_decide = host.property(u"decide"_s);
+    m_initialState = host.property(u"initialState"_s);
+    m_definition = host.property(u"definition"_s);
+    m_upcasterMap = host.property(u"upcasterMap"_s);
+
+    m_watchdog.arm();
+    QJSValue pack = m_engine.evaluate(QString::fromUtf8(source), QFileInfo(path).absoluteFilePath(), 1);
+    const bool interrupted = m_watchdog.disarm();
+    if (pack.isError())
+        return scriptError(pack, interrupted, u"while loading"_s);
+
+    if (!isPlainObject(pack)) {
+        const QJSValue exported = m_engine.globalObject().property(u"module"_s).property(u"exports"_s);
+        if (isPlainObject(exported) && !keysOf(exported).isEmpty())
+            pack = exported;
+    }
+    if (!isPlainObject(pack)) {
+        const QString what = pack.isUndefined() ? u"undefined"_s
+                             : pack.isCallable() ? u"a function"_s
+                             : pack.isArray()    ? u"an array"_s
+                                                 : u"a "_s + (pack.isString() ? u"string"_s
+                                                              : pack.isNumber() ? u"number"_s
+                                                              : pack.isBool()   ? u"boolean"_s
+                                                                                : u"value"_s);
+        return structureError(u"the pack evaluates to "_s + what +
+                              u", not an object: end the file with the pack object, "
+                              u"e.g. (function () { const pack = {...}; return pack; })();"_s);
+    }
+    return readPack(pack);
+}
+
+Status JsDomain::Impl::readPack(const QJSValue &pack)
+{
+    m_info.name = stringProperty(pack, u"name"_s);
+    if (m_info.name.isEmpty())
+        return structureError(u"the pack has no name (a non-empty string)"_s);
+    const QJSValue version = pack.property(u"version"_s);
+    if (!version.isUndefined() && !version.isString())
+        return structureError(u"version must be a string such as \"1.0.0\""_s);
+    m_info.version = version.isString() ? version.toString() : u"0.0.0"_s;
+    m_info.description = stringProperty(pack, u"description"_s);
+
+    const QJSValue aggregates = pack.property(u"aggregates"_s);
+    if (!isPlainObject(aggregates))
+        return structureError(u"aggregates must be an object of aggregate definitions"_s);
+    const QStringList names = keysOf(aggregates);
+    if (names.isEmpty())
+        return structureError(u"the pack declares no aggregates"_s);
+    for (const QString &name : names) {
+        if (Status s = readAggregate(name, aggregates.property(name)); !s)
+            return s;
+    }
+    if (Status s = readProjections(pack.property(u"projections"_s)); !s)
+        return s;
+    if (Status s = readReactions(pack.property(u"reactions"_s)); !s)
+        return s;
+    return readUpcasters(pack.property(u"upcasters"_s));
+}
+
+Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
+{
+    const QString where = u"aggregate '"_s + name + u"'"_s;
+    if (name.contains(u'.'))
+        return structureError(where + u": the name must not contain '.' (commands are addressed as Aggregate.Command)"_s);
+    if (!isPlainObject(value))
+        return structureError(where + u" must be an object"_s);
+
+    AggregateSpec spec;
+    AggregateRuntime runtime;
+    spec.name = name;
+    spec.description = stringProperty(value, u"description"_s);
+
+    QJSValue init = value.property(u"initialState"_s);
+    if (init.isUndefined())
+        init = m_engine.newObject();
+    if (!isPlainObject(init) && !init.isCallable())
+        return structureError(where + u": initialState must be an object or a function returning one"_s);
+    auto initial = call(m_initialState, {init}, [&]() -> QString { return u"while computing the initial state of "_s + name; });
+    if (!initial)
+        return initial.error();
+    runtime.initialState = parseObject(initial->toString());
+
+    const QJSValue commands = value.property(u"commands"_s);
+    if (!commands.isUndefined() && !isPlainObject(commands))
+        return structureError(where + u": commands must be an object of command definitions"_s);
+    for (const QString &commandName : keysOf(commands)) {
+        const QString cwhere = where + u": command '"_s + commandName + u"'"_s;
+        if (commandName.contains(u'.'))
+            return structureError(cwhere + u": the name must not contain '.'"_s);
+        const QJSValue command = commands.property(commandName);
+        if (!isPlainObject(command))
+            return structureError(cwhere + u" must be an object with a decide function"_s);
+        const QJSValue decide = command.property(u"decide"_s);
+        if (!decide.isCallable())
+            return structureError(cwhere + u" has no decide function"_s);
+        CommandSpec cs;
+        cs.name = commandName;
+        cs.aggregate = name;
+        cs.description = stringProperty(command, u"description"_s);
+        if (Status s = readFields(cwhere, command.property(u"fields"_s), &cs.fields); !s)
+            return s;
+        spec.commands.append(cs);
+        runtime.decide.insert(commandName, decide);
+    }
+
+    const QJSValue evolve = value.property(u"evolve"_s);
+    if (!evolve.isUndefined() && !isPlainObject(evolve))
+        return structureError(where + u": evolve must be an object of EventType: function (state, event)"_s);
+    for (const QString &type : keysOf(evolve)) {
+        if (!evolve.property(type).isCallable())
+            return structureError(where + u": evolve."_s + type + u" is not a function"_s);
+        spec.eventTypes.append(type);
+        runtime.handled.insert(type);
+    }
+    runtime.evolve = m_functionMap.call({evolve.isUndefined() ? m_engine.newObject() : evolve});
+
+    m_info.aggregates.append(spec);
+    m_aggregates.insert(name, runtime);
+    return {};
+}
+
+Status JsDomain::Impl::readFields(const QString &where, const QJSValue &value, QList<FieldSpec> *fields)
+{
+    if (value.isUndefined())
+        return {};
+    if (!isPlainObject(value))
+        return structureError(where + u": fields must be an object of field definitions"_s);
+    for (const QString &name : keysOf(value)) {
+        const QString fwhere = where + u": field '"_s + name + u"'"_s;
+        const QJSValue f = value.property(name);
+        if (!isPlainObject(f))
+            return structureError(fwhere + u" must be an object such as { type: \"string\" }"_s);
+        for (const QString &key : keysOf(f)) {
+            // Strict, so that a misspelt constraint ("minimum") is not silently ignored.
+            if (!FieldKeys.contains(key))
+                return structureError(fwhere + u" has unknown key '"_s + key + u"' (expected "_s +
+                                      FieldKeys.join(u", "_s) + u')');
+        }
+        FieldSpec spec;
+        spec.name = name;
+        const QJSValue type = f.property(u"type"_s);
+        if (!type.isUndefined()) {
+            spec.type = type.toString();
+            if (!type.isString() || !FieldTypes.contains(spec.type))
+                return structureError(fwhere + u" has unknown type '"_s + spec.type + u"' (expected one of "_s +
+                                      FieldTypes.join(u", "_s) + u')');
+        }
+        const QJSValue required = f.property(u"required"_s);
+        if (!required.isUndefined() && !required.isBool())
+            return structureError(fwhere + u": required must be true or false"_s);
+        spec.required = required.toBool();
+        for (const auto &[key, target] : {std::pair{u"min"_s, &spec.min}, std::pair{u"max"_s, &spec.max}}) {
+            const QJSValue v = f.property(key);
+            if (v.isUndefined())
+                continue;
+            if (!v.isNumber() || !qIsFinite(v.toNumber()))
+                return structureError(fwhere + u": "_s + key + u" must be a number"_s);
+            *target = v.toNumber();
+        }
+        for (const auto &[key, target] :
+             {std::pair{u"minLength"_s, &spec.minLength}, std::pair{u"maxLength"_s, &spec.maxLength}}) {
+            const QJSValue v = f.property(key);
+            if (v.isUndefined())
+                continue;
+            const double n = v.toNumber();
+            if (!v.isNumber() || n < 0 || n > std::numeric_limits<int>::max() || n != std::floor(n))
+                return structureError(fwhere + u": "_s + key + u" must be a non-negative integer"_s);
+            *target = int(n);
+        }
+        const QJSValue pattern = f.property(u"pattern"_s);
+        if (!pattern.isUndefined()) {
+            if (!pattern.isString())
+                return structureError(fwhere + u": pattern must be a string (a regular expression)"_s);
+            spec.pattern = pattern.toString();
+            const QRegularExpression re(spec.pattern);
+            if (!re.isValid())
+                return structureError(fwhere + u" has an invalid pattern: "_s + re.errorString() + u" at offset "_s +
+                                      QString::number(re.patternErrorOffset()));
+        }
+        const QJSValue values = f.property(u"values"_s);
+        if (!values.isUndefined()) {
+            if (!values.isArray())
+                return structureError(fwhere + u": values must be an array of strings"_s);
+            const int n = values.property(u"length"_s).toInt();
+            for (int i = 0; i < n; ++i) {
+                const QJSValue v = values.property(quint32(i));
+                if (!v.isString())
+                    return structureError(fwhere + u": values must be an array of strings"_s);
+                spec.values.append(v.toString());
+            }
+        }
+        if (spec.type == u"enum"_s && spec.values.isEmpty())
+            return structureError(fwhere + u" is an enum without values"_s);
+        spec.description = stringProperty(f, u"description"_s);
+        fields->append(spec);
+    }
+    return {};
+}
+
+Status JsDomain::Impl::readProjections(const QJSValue &value)
+{
+    if (value.isUndefined())
+        return {};
+    if (!isPlainObject(value))
+        return structureError(u"projections must be an object of projection definitions"_s);
+    for (const QString &name : keysOf(value)) {
+        const QString where = u"projection '"_s + name + u"'"_s;
+        const QJSValue p = value.property(name);
+        if (!isPlainObject(p))
+            return structureError(where + u" must be an object"_s);
+        ProjectionSpec spec;
+        spec.name = name;
+        spec.kind = stringProperty(p, u"kind"_s);
+        if (!ProjectionKinds.contains(spec.kind))
+            return structureError(where + u": kind must be one of "_s + ProjectionKinds.join(u", "_s));
+        const QJSValue handlers = p.property(u"handlers"_s);
+        if (!isPlainObject(handlers))
+            return structureError(where + u": handlers must be an object of EventType: function"_s);
+        for (const QString &type : keysOf(handlers)) {
+            if (!handlers.property(type).isCallable())
+                return structureError(where + u": handlers."_s + type + u" is not a function"_s);
+            spec.eventTypes.append(type);
+        }
+        auto definition = call(m_definition, {p}, [&]() -> QString { return u"while reading "_s + where; });
+        if (!definition)
+            return definition.error();
+        spec.definition = parseObject(definition->toString());
+        m_info.projections.append(spec);
+    }
+    return {};
+}
+
+Status JsDomain::Impl::readReactions(const QJSValue &value)
+{
+    if (value.isUndefined())
+        return {};
+    if (!isPlainObject(value))
+        return structureError(u"reactions must be an object of reaction definitions"_s);
+    for (const QString &name : keysOf(value)) {
+        const QString where = u"reaction '"_s + name + u"'"_s;
+        const QJSValue r = value.property(name);
+        if (!isPlainObject(r))
+            return structureError(where + u" must be an object { on: \"EventType\", handle(event, ctx) }"_s);
+        ReactionSpec spec;
+        spec.name = name;
+        spec.eventType = stringProperty(r, u"on"_s);
+        if (spec.eventType.isEmpty())
+            return structureError(where + u" has no 'on' event type"_s);
+        if (!r.property(u"handle"_s).isCallable())
+            return structureError(where + u" has no handle function"_s);
+        m_info.reactions.append(spec);
+    }
+    return {};
+}
+
+Status JsDomain::Impl::readUpcasters(const QJSValue &value)
+{
+    if (value.isUndefined()) {
+        m_upcasters = m_upcasterMap.call({m_engine.newObject()});
+        return {};
+    }
+    if (!isPlainObject(value))
+        return structureError(u"upcasters must be an object of EventType: { version: function (data) }"_s);
+    for (const QString &type : keysOf(value)) {
+        const QJSValue chain = value.property(type);
+        if (!isPlainObject(chain))
+            return structureError(u"upcasters."_s + type + u" must be an object of version: function (data)"_s);
+        for (const QString &version : keysOf(chain)) {
+            bool ok = false;
+            const int v = version.toInt(&ok);
+            if (!ok || v < 1)
+                return structureError(u"upcasters."_s + type + u": '"_s + version +
+                                      u"' is not a schema version (a positive integer)"_s);
+            if (!chain.property(version).isCallable())
+                return structureError(u"upcasters."_s + type + u"["_s + version + u"] is not a function"_s);
+        }
+    }
+    m_upcasters = m_upcasterMap.call({value});
+    return {};
+}
+
+Result<std::unique_ptr<JsDomain>> JsDomain::load(const QString &path, int timeoutMs)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return Error::make(ErrorCode::Io, u"cannot read domain pack "_s + path + u": "_s + file.errorString());
+    const QByteArray source = file.readAll();
+    if (file.error() != QFileDevice::NoError)
+        return Error::make(ErrorCode::Io, u"cannot read domain pack "_s + path + u": "_s + file.errorString());
+
+    auto impl = std::make_unique<Impl>(path, timeoutMs);
+    if (Status s = impl->setUp(path, source); !s)
+        return s.error();
+    impl->m_info.contentHash = QString::fromLatin1(QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
+    impl->m_info.sourcePath = QFileInfo(path).absoluteFilePath();
+    return std::unique_ptr<JsDomain>(new JsDomain(std::move(impl)));
+}
+
+JsDomain::JsDomain(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{
+}
+
+JsDomain::~JsDomain() = default;
+
+const DomainInfo &JsDomain::info() const
+{
+    return m_impl->m_info;
+}
+
+int JsDomain::timeoutMs() const
+{
+    return m_impl->m_timeoutMs;
+}
+
+Result<QJsonObject> JsDomain::initialState(const QString &aggregate)
+{
+    const auto it = m_impl->m_aggregates.constFind(aggregate);
+    if (it == m_impl->m_aggregates.cend())
+        return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+    return it->initialState;
+}
+
+Result<Decision> JsDomain::decide(const QString &aggregate, const QJsonObject &state, const QString &command,
+                                  const QJsonObject &payload, const DecisionContext &ctx)
+{
+    const auto agg = m_impl->m_aggregates.constFind(aggregate);
+    if (agg == m_impl->m_aggregates.cend())
+        return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+    const QString name = command.startsWith(aggregate + u'.') ? command.mid(aggregate.size() + 1) : command;
+    const auto fn = agg->decide.constFind(name);
+    if (fn == agg->decide.cend())
+        return Error::make(ErrorCode::NotFound, u"aggregate "_s + aggregate + u" has no command "_s + name);
+
+    const QJSValueList args{*fn,
+                            QJSValue(jsonText(state)),
+                            QJSValue(name),
+                            QJSValue(ctx.stream),
+                            QJSValue(ctx.commandId),
+                            QJSValue(jsonText(payload)),
+                            QJSValue(ctx.actor),
+                            QJSValue(isoUtc(ctx.nowMs)),
+                            QJSValue(double(ctx.nowMs)),
+                            QJSValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(ctx.ids)).toJson(QJsonDocument::Compact)))};
+    auto result = m_impl->call(m_impl->m_decide, args,
+                               [&]() -> QString { return u"while deciding "_s + name + u" on stream "_s + ctx.stream; });
+    if (!result)
+        return result.error();
+
+    const QJsonObject out = parseObject(result->toString());
+    Decision decision;
+    decision.accepted = out.value(u"accepted"_s).toBool();
+    for (const QJsonValue &id : out.value(u"used"_s).toArray())
+        decision.usedIds.append(id.toString());
+    if (decision.accepted) {
+        for (const QJsonValue &e : out.value(u"events"_s).toArray()) {
+            const QJsonObject event = e.toObject();
+            decision.events.append({event.value(u"type"_s).toString(), event.value(u"data"_s).toObject()});
+        }
+    } else {
+        decision.reason = out.value(u"reason"_s).toString();
+        decision.fieldErrors = out.value(u"fields"_s).toObject();
+    }
+    return decision;
+}
+
+Result<QJsonObject> JsDomain::evolve(const QString &aggregate, const QJsonObject &state, const RecordedEvent &event)
+{
+    return fold(aggregate, state, EventList{event});
+}
+
+Result<QJsonObject> JsDomain::fold(const QString &aggregate, const QJsonObject &state, const EventList &events)
+{
+    const auto agg = m_impl->m_aggregates.constFind(aggregate);
+    if (agg == m_impl->m_aggregates.cend())
+        return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+
+    Impl &d = *m_impl;
+    QJSValue current = d.m_parse.call({QJSValue(jsonText(state))});
+    bool changed = false;
+    const QString emptyObject = u"{}"_s;
+    QJSValueList args(11);
+    args[0] = agg->evolve;
+    args[1] = d.m_upcasters;
+    for (const RecordedEvent &event : events) {
+        // Unhandled types leave the state as it is; skipping them here saves the call.
+        if (!agg->handled.contains(event.type))
+            continue;
+        args[2] = std::move(current); // replaced by the result below: saves copying a persistent handle
+        args[3] = QJSValue(event.type);
+        args[5] = QJSValue(event.stream);
+        args[4] = QJSValue(event.data.isEmpty() ? emptyObject : QString::fromUtf8(event.data));
+        args[6] = QJSValue(double(event.version));
+        args[7] = QJSValue(double(event.position));
+        args[8] = QJSValue(isoUtc(event.recordedMs));
+        args[9] = QJSValue(event.metadata.isEmpty() ? emptyObject : QString::fromUtf8(event.metadata));
+        args[10] = QJSValue(event.schemaVersion);
+        auto next = d.call(d.m_apply, args, [&]() -> QString {
+            if (event.position > 0)
+                return u"while applying "_s + event.type + u" at position "_s + QString::number(event.position);
+            return u"while applying "_s + event.type + u" to stream "_s + event.stream + u" version "_s +
+                   QString::number(event.version);
+        });
+        if (!next)
+            return next.error();
+        current = std::move(next).value();
+        changed = true;
+    }
+    if (!changed)
+        return state;
+    return d.toJsonObject(current, u"while converting the state of "_s + aggregate + u" to JSON"_s);
+}
+
+} // namespace es
