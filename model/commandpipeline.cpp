@@ -49,6 +49,95 @@ CommandResult CommandPipeline::finish(CommandResult result, bool log)
 
 CommandResult CommandPipeline::execute(const Command &command)
 {
+    CommandResult result = executeOne(command);
+    if (m_options.runReactions && result.accepted() && !result.repeated && !m_domain->info().reactions.isEmpty())
+        runReactions(result);
+    return result;
+}
+
+void CommandPipeline::runReactions(CommandResult &root)
+{
+    // Breadth-first over the events each accepted command produced. A chain is
+    // the path of (reaction, stream, event type) steps that led to a command:
+    // the same step twice in one chain, or a chain longer than the limit, is a loop.
+    struct Pending {
+        Command command;
+        QStringList chain;
+    };
+    QList<Pending> queue;
+    auto enqueue = [this, &root, &queue](const EventList &events, const QStringList &chain) {
+        for (const RecordedEvent &e : events) {
+            for (const ReactionSpec &r : m_domain->info().reactions) {
+                if (r.eventType != e.type)
+                    continue;
+                DecisionContext ctx;
+                ctx.stream = e.stream;
+                ctx.actor = u"reaction:"_s + r.name;
+                ctx.nowMs = QDateTime::currentMSecsSinceEpoch();
+                ctx.commandId = e.eventId;
+                for (int i = 0; i < 8; ++i)
+                    ctx.ids << newId();
+                auto issued = m_domain->react(r.name, e, ctx);
+                if (!issued) {
+                    root.reactionError = issued.error().message;
+                    qCWarning(lcPipeline) << "reaction failed:" << issued.error().message;
+                    continue;
+                }
+                const QJsonObject md = e.metadataObject();
+                const QString step = u"%1(%2 on %3)"_s.arg(r.name, e.type, e.stream);
+                for (const ReactionCommand &rc : *issued) {
+                    Pending p;
+                    p.command.type = rc.command;
+                    p.command.stream = rc.stream;
+                    p.command.payload = rc.data;
+                    p.command.metadata = QJsonObject{
+                        {meta::Actor, ctx.actor},
+                        {meta::CorrelationId, md.value(meta::CorrelationId).toString(e.eventId)},
+                        {meta::CausationId, e.eventId},
+                        {u"reaction"_s, r.name},
+                    };
+                    p.chain = chain;
+                    p.chain << step;
+                    queue.append(p);
+                }
+            }
+        }
+    };
+    enqueue(root.events, {root.record.type});
+    int executed = 0;
+    while (!queue.isEmpty()) {
+        Pending p = queue.takeFirst();
+        const QString last = p.chain.constLast();
+        const bool cycle = p.chain.indexOf(last) != p.chain.size() - 1;
+        if (cycle || p.chain.size() - 1 > m_options.maxReactionDepth || executed >= MaxReactionsPerCommand) {
+            root.reactionError = u"reaction loop detected and stopped: %1"_s.arg(p.chain.join(u" → "_s));
+            CommandResult stopped;
+            stopped.record.commandId = newId();
+            stopped.record.type = p.command.type;
+            stopped.record.stream = p.command.stream;
+            stopped.record.payload = p.command.payload;
+            stopped.record.metadata = p.command.metadata;
+            stopped.record.outcome = CommandOutcome::Failed;
+            stopped.record.reason = root.reactionError;
+            stopped.record.aggregate = m_domain->info().command(p.command.type)
+                ? m_domain->info().command(p.command.type)->aggregate
+                : QString();
+            stopped.record.recordedMs = QDateTime::currentMSecsSinceEpoch();
+            finish(stopped, true);
+            root.reactions.append(stopped.record);
+            qCWarning(lcPipeline) << root.reactionError;
+            break;
+        }
+        CommandResult child = executeOne(p.command);
+        ++executed;
+        root.reactions.append(child.record);
+        if (child.accepted())
+            enqueue(child.events, p.chain);
+    }
+}
+
+CommandResult CommandPipeline::executeOne(const Command &command)
+{
     CommandResult result;
     CommandRecord &rec = result.record;
     rec.commandId = command.commandId.isEmpty() ? newId() : command.commandId;
@@ -108,6 +197,10 @@ CommandResult CommandPipeline::execute(const Command &command)
     }
     rec.type = spec->name;
     rec.aggregate = spec->aggregate;
+    // Secrets (passwords, codes) are used by decide but never stored in clear.
+    for (const FieldSpec &f : spec->fields)
+        if (f.secret && rec.payload.contains(f.name))
+            rec.payload.insert(f.name, u"•••"_s);
     if (command.stream.isEmpty()) {
         rec.outcome = CommandOutcome::Rejected;
         rec.reason = u"no stream id given"_s;
@@ -195,6 +288,7 @@ CommandResult CommandPipeline::execute(const Command &command)
         e.type = d.type;
         e.data = d.data;
         e.metadata = eventMeta;
+        e.schemaVersion = m_domain->schemaVersion(d.type);
         req.events.append(e);
     }
     rec.outcome = CommandOutcome::Accepted;

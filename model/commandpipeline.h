@@ -27,6 +27,9 @@ struct CommandResult {
     EventList events;     // the events written (accepted)
     Error error;          // for Failed: a script error, I/O, an unknown command
     bool repeated = false; // the command id was already logged: nothing was executed
+    // Commands issued by reactions to this command's events (and to theirs), in order.
+    QList<CommandRecord> reactions;
+    QString reactionError; // a reaction loop or a failing reaction, when one stopped the chain
 
     bool accepted() const { return record.outcome == CommandOutcome::Accepted; }
 };
@@ -41,7 +44,11 @@ public:
 
     struct Options {
         int snapshotEvery = 100; // 0 disables automatic snapshots
+        bool runReactions = true;
+        int maxReactionDepth = 16; // a longer chain of reactions is taken for a loop
     };
+
+    static constexpr int MaxReactionsPerCommand = 1000;
 
     CommandPipeline(EventStore *store, Domain *domain, QObject *parent = nullptr);
     CommandPipeline(EventStore *store, Domain *domain, const Options &options, QObject *parent = nullptr);
@@ -59,7 +66,9 @@ Q_SIGNALS:
     void commandExecuted(const es::CommandResult &result);
 
 private:
+    CommandResult executeOne(const Command &command);
     CommandResult finish(CommandResult result, bool log);
+    void runReactions(CommandResult &root);
 
     EventStore *m_store;
     Domain *m_domain;

@@ -11,8 +11,9 @@ Result<QJsonObject> Domain::fold(const QString &aggregate, const QJsonObject &st
     QJsonObject current = state;
     for (const RecordedEvent &event : events) {
         auto next = evolve(aggregate, current, event);
-        if (!next)
+        if (!next) {
             return next.error();
+        }
         current = std::move(next).value();
     }
     return current;
@@ -22,20 +23,33 @@ QJsonObject FieldSpec::toJson() const
 {
     // Unset constraints are left out, so the JSON reads like the pack's declaration.
     QJsonObject o{{u"name"_s, name}, {u"type"_s, type}, {u"required"_s, required}};
-    if (min)
+    if (min) {
         o.insert(u"min"_s, *min);
-    if (max)
+    }
+    if (max) {
         o.insert(u"max"_s, *max);
-    if (minLength)
+    }
+    if (minLength) {
         o.insert(u"minLength"_s, *minLength);
-    if (maxLength)
+    }
+    if (maxLength) {
         o.insert(u"maxLength"_s, *maxLength);
-    if (!pattern.isEmpty())
+    }
+    if (!pattern.isEmpty()) {
         o.insert(u"pattern"_s, pattern);
-    if (!values.isEmpty())
+    }
+    if (!values.isEmpty()) {
         o.insert(u"values"_s, QJsonArray::fromStringList(values));
-    if (!description.isEmpty())
+    }
+    if (!description.isEmpty()) {
         o.insert(u"description"_s, description);
+    }
+    if (!examples.isEmpty()) {
+        o.insert(u"examples"_s, examples);
+    }
+    if (secret) {
+        o.insert(u"secret"_s, true);
+    }
     return o;
 }
 
@@ -43,16 +57,18 @@ QJsonObject CommandSpec::toJson() const
 {
     // An array keeps the declaration order, which a form should follow.
     QJsonArray fieldList;
-    for (const FieldSpec &f : fields)
+    for (const FieldSpec &f : fields) {
         fieldList.append(f.toJson());
+    }
     return {{u"name"_s, name}, {u"aggregate"_s, aggregate}, {u"description"_s, description}, {u"fields"_s, fieldList}};
 }
 
 const AggregateSpec *DomainInfo::aggregate(const QString &name) const
 {
     for (const AggregateSpec &a : aggregates) {
-        if (a.name == name)
+        if (a.name == name) {
             return &a;
+        }
     }
     return nullptr;
 }
@@ -60,21 +76,24 @@ const AggregateSpec *DomainInfo::aggregate(const QString &name) const
 const CommandSpec *DomainInfo::command(const QString &name, QString *error) const
 {
     auto fail = [error](const QString &message) -> const CommandSpec * {
-        if (error)
+        if (error) {
             *error = message;
+        }
         return nullptr;
     };
     // What a user can type: the bare name when it is unique, else the qualified one.
     auto available = [this]() -> QString {
         QHash<QString, int> counts;
         for (const AggregateSpec &a : aggregates) {
-            for (const CommandSpec &c : a.commands)
+            for (const CommandSpec &c : a.commands) {
                 ++counts[c.name];
+            }
         }
         QStringList names;
         for (const AggregateSpec &a : aggregates) {
-            for (const CommandSpec &c : a.commands)
+            for (const CommandSpec &c : a.commands) {
                 names.append(counts.value(c.name) > 1 ? a.name + u'.' + c.name : c.name);
+            }
         }
         return names.isEmpty() ? u"none"_s : names.join(u", "_s);
     };
@@ -84,12 +103,14 @@ const CommandSpec *DomainInfo::command(const QString &name, QString *error) cons
         const QString aggregateName = name.left(dot);
         const QString commandName = name.mid(dot + 1);
         const AggregateSpec *a = aggregate(aggregateName);
-        if (!a)
+        if (!a) {
             return fail(u"unknown aggregate "_s + aggregateName + u" in "_s + name + u" (available commands: "_s +
                         available() + u')');
+        }
         for (const CommandSpec &c : a->commands) {
-            if (c.name == commandName)
+            if (c.name == commandName) {
                 return &c;
+            }
         }
         return fail(u"unknown command "_s + name + u" (available commands: "_s + available() + u')');
     }
@@ -97,16 +118,19 @@ const CommandSpec *DomainInfo::command(const QString &name, QString *error) cons
     QList<const CommandSpec *> found;
     for (const AggregateSpec &a : aggregates) {
         for (const CommandSpec &c : a.commands) {
-            if (c.name == name)
+            if (c.name == name) {
                 found.append(&c);
+            }
         }
     }
-    if (found.size() == 1)
+    if (found.size() == 1) {
         return found.constFirst();
+    }
     if (found.size() > 1) {
         QStringList qualified;
-        for (const CommandSpec *c : std::as_const(found))
+        for (const CommandSpec *c : std::as_const(found)) {
             qualified.append(c->aggregate + u'.' + c->name);
+        }
         return fail(u"ambiguous command "_s + name + u": use Aggregate."_s + name + u" ("_s +
                     qualified.join(u" or "_s) + u')');
     }
@@ -118,8 +142,9 @@ QJsonObject DomainInfo::toJson() const
     QJsonArray aggregateList;
     for (const AggregateSpec &a : aggregates) {
         QJsonArray commandList;
-        for (const CommandSpec &c : a.commands)
+        for (const CommandSpec &c : a.commands) {
             commandList.append(c.toJson());
+        }
         aggregateList.append(QJsonObject{{u"name"_s, a.name},
                                          {u"description"_s, a.description},
                                          {u"commands"_s, commandList},
@@ -133,8 +158,9 @@ QJsonObject DomainInfo::toJson() const
                                           {u"definition"_s, p.definition}});
     }
     QJsonArray reactionList;
-    for (const ReactionSpec &r : reactions)
+    for (const ReactionSpec &r : reactions) {
         reactionList.append(QJsonObject{{u"name"_s, r.name}, {u"eventType"_s, r.eventType}});
+    }
     return {{u"name"_s, name},
             {u"version"_s, version},
             {u"description"_s, description},

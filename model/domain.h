@@ -98,6 +98,13 @@ struct Decision {
     QStringList usedIds;        // ids handed out by ctx.newId()
 };
 
+// A command a reaction (process manager) asks the engine to send.
+struct ReactionCommand {
+    QString command;
+    QString stream;
+    QJsonObject data;
+};
+
 // The pipeline's view of a domain. Implementations: JsDomain (a domain pack).
 // Calls are made from the thread that owns the domain object.
 class Domain {
@@ -112,6 +119,21 @@ public:
                                        const RecordedEvent &event) = 0;
     // Folds many events; implementations keep the state inside the engine between events.
     virtual Result<QJsonObject> fold(const QString &aggregate, const QJsonObject &state, const EventList &events);
+    // The commands a reaction issues in answer to an event (empty: none).
+    virtual Result<QList<ReactionCommand>> react(const QString &reaction, const RecordedEvent &event,
+                                                 const DecisionContext &ctx)
+    {
+        Q_UNUSED(reaction);
+        Q_UNUSED(event);
+        Q_UNUSED(ctx);
+        return QList<ReactionCommand>{};
+    }
+    // The schema version new events of this type are stored with (one past the highest upcaster).
+    virtual int schemaVersion(const QString &eventType) const
+    {
+        Q_UNUSED(eventType);
+        return 1;
+    }
 };
 
 } // namespace es

@@ -12,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
@@ -69,6 +70,45 @@ const auto HostScript = uR"js(
         configurable: true
     };
 
+    function makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion) {
+        let data = JSON.parse(dataText);
+        const chain = upcasters[type];
+        if (chain !== undefined) {
+            for (let v = schemaVersion; chain[v] !== undefined; ++v) {
+                data = chain[v](data);
+                if (!isPlainObject(data))
+                    return fail("upcasters." + type + "[" + v + "] returned " + describe(data) + " instead of the event data object");
+            }
+        }
+        const event = { type: type, data: data, stream: stream, version: version, position: position, recordedAt: recordedAt };
+        Object.defineProperty(event, "__eventscopeMetadata", { value: metadataText });
+        Object.defineProperty(event, "metadata", metadataAccessor);
+        return event;
+    }
+
+    // ctx is the pack's deterministic source of time and ids. Date.now() and
+    // Math.random() still exist in the engine, but a replay or a test would
+    // not reproduce what they return.
+    function makeContext(actor, now, nowMs, commandId, stream, ids, used) {
+        return {
+            now: now,
+            nowMs: nowMs,
+            actor: actor,
+            commandId: commandId,
+            stream: stream,
+            newId: function () {
+                if (used.length >= ids.length)
+                    throw new Error("ctx.newId(): no ids left (the engine provided " + ids.length + " for this command)");
+                const id = ids[used.length];
+                used.push(id);
+                return id;
+            },
+            reject: function (reason, fields) {
+                return { rejected: true, reason: reason, fields: fields === undefined ? {} : fields };
+            }
+        };
+    }
+
     return {
         FAIL: FAIL,
         takeError: function () { const e = lastError; lastError = undefined; return e; },
@@ -112,47 +152,41 @@ const auto HostScript = uR"js(
             try {
                 const handler = handlers[type];
                 if (handler === undefined) return state;
-                let data = JSON.parse(dataText);
-                const chain = upcasters[type];
-                if (chain !== undefined) {
-                    for (let v = schemaVersion; chain[v] !== undefined; ++v) {
-                        data = chain[v](data);
-                        if (!isPlainObject(data))
-                            return fail("upcasters." + type + "[" + v + "] returned " + describe(data) + " instead of the event data object");
-                    }
-                }
-                const event = { type: type, data: data, stream: stream, version: version, position: position, recordedAt: recordedAt };
-                Object.defineProperty(event, "__eventscopeMetadata", { value: metadataText });
-                Object.defineProperty(event, "metadata", metadataAccessor);
+                const event = makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion);
+                if (event === FAIL) return FAIL;
                 const next = handler(state, event);
                 if (!isPlainObject(next))
                     return fail("evolve." + type + " returned " + describe(next) + " instead of the next state object");
                 return next;
             } catch (e) { lastError = e; return FAIL; }
         },
-        decide: function (decideFn, stateText, type, stream, commandId, dataText, actor, now, nowMs, idsText) {
-            const ids = JSON.parse(idsText);
-            const used = [];
-            // ctx is the pack's deterministic source of time and ids. Date.now()
-            // and Math.random() still exist in the engine, but a replay or a
-            // test would not reproduce what they return.
-            const ctx = {
-                now: now,
-                nowMs: nowMs,
-                actor: actor,
-                commandId: commandId,
-                stream: stream,
-                newId: function () {
-                    if (used.length >= ids.length)
-                        throw new Error("ctx.newId(): no ids left (the engine provided " + ids.length + " for this command)");
-                    const id = ids[used.length];
-                    used.push(id);
-                    return id;
-                },
-                reject: function (reason, fields) {
-                    return { rejected: true, reason: reason, fields: fields === undefined ? {} : fields };
+        react: function (handle, name, upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion,
+                         actor, now, nowMs, commandId, idsText) {
+            try {
+                const event = makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion);
+                if (event === FAIL) return FAIL;
+                const out = handle(event, makeContext(actor, now, nowMs, commandId, stream, JSON.parse(idsText), []));
+                if (out === undefined || out === null) return "[]";
+                const list = Array.isArray(out) ? out : [out];
+                const commands = [];
+                for (let i = 0; i < list.length; ++i) {
+                    const c = list[i];
+                    if (!isPlainObject(c) || typeof c.command !== "string" || c.command === "")
+                        return fail("reaction " + name + " returned a command without a name (index " + i + "): expected { command, stream, data }");
+                    const target = c.stream === undefined ? stream : c.stream;
+                    if (typeof target !== "string" || target === "")
+                        return fail("reaction " + name + " returned command " + c.command + " with a stream that is " + describe(target));
+                    const data = c.data === undefined ? {} : c.data;
+                    if (!isPlainObject(data))
+                        return fail("reaction " + name + " returned command " + c.command + " whose data is " + describe(data) + ", expected an object");
+                    commands.push({ command: c.command, stream: target, data: data });
                 }
-            };
+                return JSON.stringify(commands);
+            } catch (e) { lastError = e; return FAIL; }
+        },
+        decide: function (decideFn, stateText, type, stream, commandId, dataText, actor, now, nowMs, idsText) {
+            const used = [];
+            const ctx = makeContext(actor, now, nowMs, commandId, stream, JSON.parse(idsText), used);
             const command = { type: type, stream: stream, commandId: commandId, data: JSON.parse(dataText) };
             let out;
             try { out = decideFn(JSON.parse(stateText), command, ctx); } catch (e) { lastError = e; return FAIL; }
@@ -191,8 +225,9 @@ const auto HostScript = uR"js(
 
 const QStringList FieldTypes{u"string"_s, u"number"_s,   u"integer"_s, u"boolean"_s,
                              u"enum"_s,   u"datetime"_s, u"object"_s,  u"array"_s};
-const QStringList FieldKeys{u"type"_s,      u"required"_s, u"min"_s,    u"max"_s,         u"minLength"_s,
-                            u"maxLength"_s, u"pattern"_s,  u"values"_s, u"description"_s};
+const QStringList FieldKeys{u"type"_s,        u"required"_s,  u"min"_s,     u"max"_s,
+                            u"minLength"_s,   u"maxLength"_s, u"pattern"_s, u"values"_s,
+                            u"description"_s, u"examples"_s,  u"secret"_s};
 const QStringList ProjectionKinds{u"table"_s, u"search"_s, u"page"_s};
 
 bool isPlainObject(const QJSValue &v)
@@ -210,8 +245,9 @@ QString stringProperty(const QJSValue &object, const QString &key)
 QStringList keysOf(const QJSValue &object)
 {
     QStringList keys;
-    if (!object.isObject())
+    if (!object.isObject()) {
         return keys;
+    }
     QJSValueIterator it(object);
     while (it.hasNext()) {
         it.next();
@@ -250,8 +286,9 @@ QString isoUtc(qint64 ms)
     const qint64 d = doy - (153 * mp + 2) / 5 + 1;
     const qint64 m = mp < 10 ? mp + 3 : mp - 9;
     const qint64 y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-    if (y < 0 || y > 9999)
+    if (y < 0 || y > 9999) {
         return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+    }
 
     char16_t buf[24];
     auto put = [&buf](int at, qint64 value, int width) {
@@ -311,8 +348,9 @@ public:
             m_deadline = std::chrono::steady_clock::now() + m_timeout;
             wake = m_idle;
         }
-        if (wake)
+        if (wake) {
             m_cv.notify_one();
+        }
     }
     // True when the call was interrupted. Clears the interruption so that the
     // next call runs.
@@ -325,8 +363,9 @@ public:
             fired = m_fired;
             m_fired = false;
         }
-        if (fired)
+        if (fired) {
             m_engine->setInterrupted(false);
+        }
         return fired;
     }
 
@@ -381,14 +420,14 @@ public:
 
     // Calls fn under the watchdog. A thrown value, an interruption or a result
     // the host script refused become Error{Script}; context() says what ran.
-    template <typename Context>
-    Result<QJSValue> call(const QJSValue &fn, const QJSValueList &args, Context &&context)
+    template <typename Context> Result<QJSValue> call(const QJSValue &fn, const QJSValueList &args, Context &&context)
     {
         m_watchdog.arm();
         QJSValue result = fn.call(args);
         const bool interrupted = m_watchdog.disarm();
-        if (!result.isError() && !result.strictlyEquals(m_fail))
+        if (!result.isError() && !result.strictlyEquals(m_fail)) {
             return result;
+        }
         return scriptError(result, interrupted, context());
     }
 
@@ -401,22 +440,26 @@ public:
             const QJSValue thrown = result.strictlyEquals(m_fail) ? m_takeError.call() : result;
             message = describeThrown(thrown);
         }
-        if (!context.isEmpty())
+        if (!context.isEmpty()) {
             message += u" ("_s + context + u')';
+        }
         return Error::make(ErrorCode::Script, message);
     }
 
     QString describeThrown(const QJSValue &thrown) const
     {
-        if (!thrown.isError())
+        if (!thrown.isError()) {
             return m_fileName + u": uncaught exception: "_s + thrown.toString();
+        }
         QString message = thrown.property(u"message"_s).toString();
         const QString name = thrown.property(u"name"_s).toString();
-        if (!name.isEmpty() && name != u"Error"_s)
+        if (!name.isEmpty() && name != u"Error"_s) {
             message = name + u": "_s + message;
+        }
         const int line = packLine(thrown);
-        if (line > 0)
+        if (line > 0) {
             return m_fileName + u':' + QString::number(line) + u": "_s + message;
+        }
         return m_fileName + u": "_s + message;
     }
 
@@ -426,15 +469,18 @@ public:
         const QString stack = error.property(u"stack"_s).toString();
         const auto frames = QStringView(stack).split(u'\n', Qt::SkipEmptyParts);
         for (const QStringView frame : frames) {
-            if (frame.contains(HostFileName))
+            if (frame.contains(HostFileName)) {
                 continue;
+            }
             bool ok = false;
             const int line = frame.mid(frame.lastIndexOf(u':') + 1).toInt(&ok);
-            if (ok && line > 0)
+            if (ok && line > 0) {
                 return line;
+            }
         }
-        if (!error.property(u"fileName"_s).toString().contains(HostFileName))
+        if (!error.property(u"fileName"_s).toString().contains(HostFileName)) {
             return error.property(u"lineNumber"_s).toInt();
+        }
         return 0;
     }
 
@@ -454,8 +500,9 @@ public:
     Result<QJsonObject> toJsonObject(const QJSValue &value, const QString &context)
     {
         auto text = call(m_stringify, {value}, [&]() -> QString { return context; });
-        if (!text)
+        if (!text) {
             return text.error();
+        }
         return parseObject(text->toString());
     }
 
@@ -465,6 +512,8 @@ public:
     Watchdog m_watchdog; // after the engine: stops before the engine goes away
     DomainInfo m_info;
     QHash<QString, AggregateRuntime> m_aggregates;
+    QHash<QString, QJSValue> m_reactions; // name -> handle
+    QHash<QString, int> m_schemaVersions; // event type -> current version, when above 1
     QJSValue m_fail;
     QJSValue m_takeError;
     QJSValue m_parse;
@@ -472,6 +521,7 @@ public:
     QJSValue m_functionMap;
     QJSValue m_apply;
     QJSValue m_decide;
+    QJSValue m_react;
     QJSValue m_initialState;
     QJSValue m_definition;
     QJSValue m_upcasterMap;
@@ -492,8 +542,9 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_engine.globalObject().setProperty(u"exports"_s, module.property(u"exports"_s));
 
     const QJSValue host = m_engine.evaluate(QString::fromUtf16(HostScript), HostFileName, 1);
-    if (host.isError())
+    if (host.isError()) {
         return Error::make(ErrorCode::Script, u"internal error in the domain host: "_s + host.toString());
+    }
     m_fail = host.property(u"FAIL"_s);
     m_takeError = host.property(u"takeError"_s);
     m_parse = host.property(u"parse"_s);
@@ -501,6 +552,7 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_functionMap = host.property(u"functionMap"_s);
     m_apply = host.property(u"apply"_s);
     m_decide = host.property(u"decide"_s);
+    m_react = host.property(u"react"_s);
     m_initialState = host.property(u"initialState"_s);
     m_definition = host.property(u"definition"_s);
     m_upcasterMap = host.property(u"upcasterMap"_s);
@@ -508,19 +560,21 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_watchdog.arm();
     QJSValue pack = m_engine.evaluate(QString::fromUtf8(source), QFileInfo(path).absoluteFilePath(), 1);
     const bool interrupted = m_watchdog.disarm();
-    if (pack.isError())
+    if (pack.isError()) {
         return scriptError(pack, interrupted, u"while loading"_s);
+    }
 
     if (!isPlainObject(pack)) {
         const QJSValue exported = m_engine.globalObject().property(u"module"_s).property(u"exports"_s);
-        if (isPlainObject(exported) && !keysOf(exported).isEmpty())
+        if (isPlainObject(exported) && !keysOf(exported).isEmpty()) {
             pack = exported;
+        }
     }
     if (!isPlainObject(pack)) {
-        const QString what = pack.isUndefined() ? u"undefined"_s
+        const QString what = pack.isUndefined()  ? u"undefined"_s
                              : pack.isCallable() ? u"a function"_s
                              : pack.isArray()    ? u"an array"_s
-                                                 : u"a "_s + (pack.isString() ? u"string"_s
+                                                 : u"a "_s + (pack.isString()   ? u"string"_s
                                                               : pack.isNumber() ? u"number"_s
                                                               : pack.isBool()   ? u"boolean"_s
                                                                                 : u"value"_s);
@@ -534,38 +588,48 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
 Status JsDomain::Impl::readPack(const QJSValue &pack)
 {
     m_info.name = stringProperty(pack, u"name"_s);
-    if (m_info.name.isEmpty())
+    if (m_info.name.isEmpty()) {
         return structureError(u"the pack has no name (a non-empty string)"_s);
+    }
     const QJSValue version = pack.property(u"version"_s);
-    if (!version.isUndefined() && !version.isString())
+    if (!version.isUndefined() && !version.isString()) {
         return structureError(u"version must be a string such as \"1.0.0\""_s);
+    }
     m_info.version = version.isString() ? version.toString() : u"0.0.0"_s;
     m_info.description = stringProperty(pack, u"description"_s);
 
     const QJSValue aggregates = pack.property(u"aggregates"_s);
-    if (!isPlainObject(aggregates))
+    if (!isPlainObject(aggregates)) {
         return structureError(u"aggregates must be an object of aggregate definitions"_s);
-    const QStringList names = keysOf(aggregates);
-    if (names.isEmpty())
-        return structureError(u"the pack declares no aggregates"_s);
-    for (const QString &name : names) {
-        if (Status s = readAggregate(name, aggregates.property(name)); !s)
-            return s;
     }
-    if (Status s = readProjections(pack.property(u"projections"_s)); !s)
+    const QStringList names = keysOf(aggregates);
+    if (names.isEmpty()) {
+        return structureError(u"the pack declares no aggregates"_s);
+    }
+    for (const QString &name : names) {
+        if (Status s = readAggregate(name, aggregates.property(name)); !s) {
+            return s;
+        }
+    }
+    if (Status s = readProjections(pack.property(u"projections"_s)); !s) {
         return s;
-    if (Status s = readReactions(pack.property(u"reactions"_s)); !s)
+    }
+    if (Status s = readReactions(pack.property(u"reactions"_s)); !s) {
         return s;
+    }
     return readUpcasters(pack.property(u"upcasters"_s));
 }
 
 Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
 {
     const QString where = u"aggregate '"_s + name + u"'"_s;
-    if (name.contains(u'.'))
-        return structureError(where + u": the name must not contain '.' (commands are addressed as Aggregate.Command)"_s);
-    if (!isPlainObject(value))
+    if (name.contains(u'.')) {
+        return structureError(where +
+                              u": the name must not contain '.' (commands are addressed as Aggregate.Command)"_s);
+    }
+    if (!isPlainObject(value)) {
         return structureError(where + u" must be an object"_s);
+    }
 
     AggregateSpec spec;
     AggregateRuntime runtime;
@@ -573,44 +637,55 @@ Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
     spec.description = stringProperty(value, u"description"_s);
 
     QJSValue init = value.property(u"initialState"_s);
-    if (init.isUndefined())
+    if (init.isUndefined()) {
         init = m_engine.newObject();
-    if (!isPlainObject(init) && !init.isCallable())
+    }
+    if (!isPlainObject(init) && !init.isCallable()) {
         return structureError(where + u": initialState must be an object or a function returning one"_s);
-    auto initial = call(m_initialState, {init}, [&]() -> QString { return u"while computing the initial state of "_s + name; });
-    if (!initial)
+    }
+    auto initial =
+        call(m_initialState, {init}, [&]() -> QString { return u"while computing the initial state of "_s + name; });
+    if (!initial) {
         return initial.error();
+    }
     runtime.initialState = parseObject(initial->toString());
 
     const QJSValue commands = value.property(u"commands"_s);
-    if (!commands.isUndefined() && !isPlainObject(commands))
+    if (!commands.isUndefined() && !isPlainObject(commands)) {
         return structureError(where + u": commands must be an object of command definitions"_s);
+    }
     for (const QString &commandName : keysOf(commands)) {
         const QString cwhere = where + u": command '"_s + commandName + u"'"_s;
-        if (commandName.contains(u'.'))
+        if (commandName.contains(u'.')) {
             return structureError(cwhere + u": the name must not contain '.'"_s);
+        }
         const QJSValue command = commands.property(commandName);
-        if (!isPlainObject(command))
+        if (!isPlainObject(command)) {
             return structureError(cwhere + u" must be an object with a decide function"_s);
+        }
         const QJSValue decide = command.property(u"decide"_s);
-        if (!decide.isCallable())
+        if (!decide.isCallable()) {
             return structureError(cwhere + u" has no decide function"_s);
+        }
         CommandSpec cs;
         cs.name = commandName;
         cs.aggregate = name;
         cs.description = stringProperty(command, u"description"_s);
-        if (Status s = readFields(cwhere, command.property(u"fields"_s), &cs.fields); !s)
+        if (Status s = readFields(cwhere, command.property(u"fields"_s), &cs.fields); !s) {
             return s;
+        }
         spec.commands.append(cs);
         runtime.decide.insert(commandName, decide);
     }
 
     const QJSValue evolve = value.property(u"evolve"_s);
-    if (!evolve.isUndefined() && !isPlainObject(evolve))
+    if (!evolve.isUndefined() && !isPlainObject(evolve)) {
         return structureError(where + u": evolve must be an object of EventType: function (state, event)"_s);
+    }
     for (const QString &type : keysOf(evolve)) {
-        if (!evolve.property(type).isCallable())
+        if (!evolve.property(type).isCallable()) {
             return structureError(where + u": evolve."_s + type + u" is not a function"_s);
+        }
         spec.eventTypes.append(type);
         runtime.handled.insert(type);
     }
@@ -623,76 +698,107 @@ Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
 
 Status JsDomain::Impl::readFields(const QString &where, const QJSValue &value, QList<FieldSpec> *fields)
 {
-    if (value.isUndefined())
+    if (value.isUndefined()) {
         return {};
-    if (!isPlainObject(value))
+    }
+    if (!isPlainObject(value)) {
         return structureError(where + u": fields must be an object of field definitions"_s);
+    }
     for (const QString &name : keysOf(value)) {
         const QString fwhere = where + u": field '"_s + name + u"'"_s;
         const QJSValue f = value.property(name);
-        if (!isPlainObject(f))
+        if (!isPlainObject(f)) {
             return structureError(fwhere + u" must be an object such as { type: \"string\" }"_s);
+        }
         for (const QString &key : keysOf(f)) {
             // Strict, so that a misspelt constraint ("minimum") is not silently ignored.
-            if (!FieldKeys.contains(key))
+            if (!FieldKeys.contains(key)) {
                 return structureError(fwhere + u" has unknown key '"_s + key + u"' (expected "_s +
                                       FieldKeys.join(u", "_s) + u')');
+            }
         }
         FieldSpec spec;
         spec.name = name;
         const QJSValue type = f.property(u"type"_s);
         if (!type.isUndefined()) {
             spec.type = type.toString();
-            if (!type.isString() || !FieldTypes.contains(spec.type))
+            if (!type.isString() || !FieldTypes.contains(spec.type)) {
                 return structureError(fwhere + u" has unknown type '"_s + spec.type + u"' (expected one of "_s +
                                       FieldTypes.join(u", "_s) + u')');
+            }
         }
         const QJSValue required = f.property(u"required"_s);
-        if (!required.isUndefined() && !required.isBool())
+        if (!required.isUndefined() && !required.isBool()) {
             return structureError(fwhere + u": required must be true or false"_s);
+        }
         spec.required = required.toBool();
+        const QJSValue secret = f.property(u"secret"_s);
+        if (!secret.isUndefined() && !secret.isBool()) {
+            return structureError(fwhere + u": secret must be true or false"_s);
+        }
+        spec.secret = secret.toBool();
+        const QJSValue examples = f.property(u"examples"_s);
+        if (!examples.isUndefined()) {
+            if (!examples.isArray()) {
+                return structureError(fwhere + u": examples must be an array of sample values"_s);
+            }
+            auto text = call(m_stringify, {examples}, [&]() -> QString { return u"while reading "_s + fwhere; });
+            if (!text) {
+                return text.error();
+            }
+            spec.examples = QJsonDocument::fromJson(text->toString().toUtf8()).array();
+        }
         for (const auto &[key, target] : {std::pair{u"min"_s, &spec.min}, std::pair{u"max"_s, &spec.max}}) {
             const QJSValue v = f.property(key);
-            if (v.isUndefined())
+            if (v.isUndefined()) {
                 continue;
-            if (!v.isNumber() || !qIsFinite(v.toNumber()))
+            }
+            if (!v.isNumber() || !qIsFinite(v.toNumber())) {
                 return structureError(fwhere + u": "_s + key + u" must be a number"_s);
+            }
             *target = v.toNumber();
         }
         for (const auto &[key, target] :
              {std::pair{u"minLength"_s, &spec.minLength}, std::pair{u"maxLength"_s, &spec.maxLength}}) {
             const QJSValue v = f.property(key);
-            if (v.isUndefined())
+            if (v.isUndefined()) {
                 continue;
+            }
             const double n = v.toNumber();
-            if (!v.isNumber() || n < 0 || n > std::numeric_limits<int>::max() || n != std::floor(n))
+            if (!v.isNumber() || n < 0 || n > std::numeric_limits<int>::max() || n != std::floor(n)) {
                 return structureError(fwhere + u": "_s + key + u" must be a non-negative integer"_s);
+            }
             *target = int(n);
         }
         const QJSValue pattern = f.property(u"pattern"_s);
         if (!pattern.isUndefined()) {
-            if (!pattern.isString())
+            if (!pattern.isString()) {
                 return structureError(fwhere + u": pattern must be a string (a regular expression)"_s);
+            }
             spec.pattern = pattern.toString();
             const QRegularExpression re(spec.pattern);
-            if (!re.isValid())
+            if (!re.isValid()) {
                 return structureError(fwhere + u" has an invalid pattern: "_s + re.errorString() + u" at offset "_s +
                                       QString::number(re.patternErrorOffset()));
+            }
         }
         const QJSValue values = f.property(u"values"_s);
         if (!values.isUndefined()) {
-            if (!values.isArray())
+            if (!values.isArray()) {
                 return structureError(fwhere + u": values must be an array of strings"_s);
+            }
             const int n = values.property(u"length"_s).toInt();
             for (int i = 0; i < n; ++i) {
                 const QJSValue v = values.property(quint32(i));
-                if (!v.isString())
+                if (!v.isString()) {
                     return structureError(fwhere + u": values must be an array of strings"_s);
+                }
                 spec.values.append(v.toString());
             }
         }
-        if (spec.type == u"enum"_s && spec.values.isEmpty())
+        if (spec.type == u"enum"_s && spec.values.isEmpty()) {
             return structureError(fwhere + u" is an enum without values"_s);
+        }
         spec.description = stringProperty(f, u"description"_s);
         fields->append(spec);
     }
@@ -701,31 +807,38 @@ Status JsDomain::Impl::readFields(const QString &where, const QJSValue &value, Q
 
 Status JsDomain::Impl::readProjections(const QJSValue &value)
 {
-    if (value.isUndefined())
+    if (value.isUndefined()) {
         return {};
-    if (!isPlainObject(value))
+    }
+    if (!isPlainObject(value)) {
         return structureError(u"projections must be an object of projection definitions"_s);
+    }
     for (const QString &name : keysOf(value)) {
         const QString where = u"projection '"_s + name + u"'"_s;
         const QJSValue p = value.property(name);
-        if (!isPlainObject(p))
+        if (!isPlainObject(p)) {
             return structureError(where + u" must be an object"_s);
+        }
         ProjectionSpec spec;
         spec.name = name;
         spec.kind = stringProperty(p, u"kind"_s);
-        if (!ProjectionKinds.contains(spec.kind))
+        if (!ProjectionKinds.contains(spec.kind)) {
             return structureError(where + u": kind must be one of "_s + ProjectionKinds.join(u", "_s));
+        }
         const QJSValue handlers = p.property(u"handlers"_s);
-        if (!isPlainObject(handlers))
+        if (!isPlainObject(handlers)) {
             return structureError(where + u": handlers must be an object of EventType: function"_s);
+        }
         for (const QString &type : keysOf(handlers)) {
-            if (!handlers.property(type).isCallable())
+            if (!handlers.property(type).isCallable()) {
                 return structureError(where + u": handlers."_s + type + u" is not a function"_s);
+            }
             spec.eventTypes.append(type);
         }
         auto definition = call(m_definition, {p}, [&]() -> QString { return u"while reading "_s + where; });
-        if (!definition)
+        if (!definition) {
             return definition.error();
+        }
         spec.definition = parseObject(definition->toString());
         m_info.projections.append(spec);
     }
@@ -734,23 +847,30 @@ Status JsDomain::Impl::readProjections(const QJSValue &value)
 
 Status JsDomain::Impl::readReactions(const QJSValue &value)
 {
-    if (value.isUndefined())
+    if (value.isUndefined()) {
         return {};
-    if (!isPlainObject(value))
+    }
+    if (!isPlainObject(value)) {
         return structureError(u"reactions must be an object of reaction definitions"_s);
+    }
     for (const QString &name : keysOf(value)) {
         const QString where = u"reaction '"_s + name + u"'"_s;
         const QJSValue r = value.property(name);
-        if (!isPlainObject(r))
+        if (!isPlainObject(r)) {
             return structureError(where + u" must be an object { on: \"EventType\", handle(event, ctx) }"_s);
+        }
         ReactionSpec spec;
         spec.name = name;
         spec.eventType = stringProperty(r, u"on"_s);
-        if (spec.eventType.isEmpty())
+        if (spec.eventType.isEmpty()) {
             return structureError(where + u" has no 'on' event type"_s);
-        if (!r.property(u"handle"_s).isCallable())
+        }
+        const QJSValue handle = r.property(u"handle"_s);
+        if (!handle.isCallable()) {
             return structureError(where + u" has no handle function"_s);
+        }
         m_info.reactions.append(spec);
+        m_reactions.insert(name, handle);
     }
     return {};
 }
@@ -761,20 +881,25 @@ Status JsDomain::Impl::readUpcasters(const QJSValue &value)
         m_upcasters = m_upcasterMap.call({m_engine.newObject()});
         return {};
     }
-    if (!isPlainObject(value))
+    if (!isPlainObject(value)) {
         return structureError(u"upcasters must be an object of EventType: { version: function (data) }"_s);
+    }
     for (const QString &type : keysOf(value)) {
         const QJSValue chain = value.property(type);
-        if (!isPlainObject(chain))
+        if (!isPlainObject(chain)) {
             return structureError(u"upcasters."_s + type + u" must be an object of version: function (data)"_s);
+        }
         for (const QString &version : keysOf(chain)) {
             bool ok = false;
             const int v = version.toInt(&ok);
-            if (!ok || v < 1)
+            if (!ok || v < 1) {
                 return structureError(u"upcasters."_s + type + u": '"_s + version +
                                       u"' is not a schema version (a positive integer)"_s);
-            if (!chain.property(version).isCallable())
+            }
+            if (!chain.property(version).isCallable()) {
                 return structureError(u"upcasters."_s + type + u"["_s + version + u"] is not a function"_s);
+            }
+            m_schemaVersions[type] = std::max(m_schemaVersions.value(type, 1), v + 1);
         }
     }
     m_upcasters = m_upcasterMap.call({value});
@@ -784,16 +909,20 @@ Status JsDomain::Impl::readUpcasters(const QJSValue &value)
 Result<std::unique_ptr<JsDomain>> JsDomain::load(const QString &path, int timeoutMs)
 {
     QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
+    if (!file.open(QIODevice::ReadOnly)) {
         return Error::make(ErrorCode::Io, u"cannot read domain pack "_s + path + u": "_s + file.errorString());
+    }
     const QByteArray source = file.readAll();
-    if (file.error() != QFileDevice::NoError)
+    if (file.error() != QFileDevice::NoError) {
         return Error::make(ErrorCode::Io, u"cannot read domain pack "_s + path + u": "_s + file.errorString());
+    }
 
     auto impl = std::make_unique<Impl>(path, timeoutMs);
-    if (Status s = impl->setUp(path, source); !s)
+    if (Status s = impl->setUp(path, source); !s) {
         return s.error();
-    impl->m_info.contentHash = QString::fromLatin1(QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
+    }
+    impl->m_info.contentHash =
+        QString::fromLatin1(QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
     impl->m_info.sourcePath = QFileInfo(path).absoluteFilePath();
     return std::unique_ptr<JsDomain>(new JsDomain(std::move(impl)));
 }
@@ -818,8 +947,9 @@ int JsDomain::timeoutMs() const
 Result<QJsonObject> JsDomain::initialState(const QString &aggregate)
 {
     const auto it = m_impl->m_aggregates.constFind(aggregate);
-    if (it == m_impl->m_aggregates.cend())
+    if (it == m_impl->m_aggregates.cend()) {
         return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+    }
     return it->initialState;
 }
 
@@ -827,35 +957,43 @@ Result<Decision> JsDomain::decide(const QString &aggregate, const QJsonObject &s
                                   const QJsonObject &payload, const DecisionContext &ctx)
 {
     const auto agg = m_impl->m_aggregates.constFind(aggregate);
-    if (agg == m_impl->m_aggregates.cend())
+    if (agg == m_impl->m_aggregates.cend()) {
         return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+    }
     const QString name = command.startsWith(aggregate + u'.') ? command.mid(aggregate.size() + 1) : command;
     const auto fn = agg->decide.constFind(name);
-    if (fn == agg->decide.cend())
+    if (fn == agg->decide.cend()) {
         return Error::make(ErrorCode::NotFound, u"aggregate "_s + aggregate + u" has no command "_s + name);
+    }
 
-    const QJSValueList args{*fn,
-                            QJSValue(jsonText(state)),
-                            QJSValue(name),
-                            QJSValue(ctx.stream),
-                            QJSValue(ctx.commandId),
-                            QJSValue(jsonText(payload)),
-                            QJSValue(ctx.actor),
-                            QJSValue(isoUtc(ctx.nowMs)),
-                            QJSValue(double(ctx.nowMs)),
-                            QJSValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(ctx.ids)).toJson(QJsonDocument::Compact)))};
-    auto result = m_impl->call(m_impl->m_decide, args,
-                               [&]() -> QString { return u"while deciding "_s + name + u" on stream "_s + ctx.stream; });
-    if (!result)
+    const QJSValueList args{
+        *fn,
+        QJSValue(jsonText(state)),
+        QJSValue(name),
+        QJSValue(ctx.stream),
+        QJSValue(ctx.commandId),
+        QJSValue(jsonText(payload)),
+        QJSValue(ctx.actor),
+        QJSValue(isoUtc(ctx.nowMs)),
+        QJSValue(double(ctx.nowMs)),
+        QJSValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(ctx.ids)).toJson(QJsonDocument::Compact)))};
+    auto result = m_impl->call(m_impl->m_decide, args, [&]() -> QString {
+        return u"while deciding "_s + name + u" on stream "_s + ctx.stream;
+    });
+    if (!result) {
         return result.error();
+    }
 
     const QJsonObject out = parseObject(result->toString());
     Decision decision;
     decision.accepted = out.value(u"accepted"_s).toBool();
-    for (const QJsonValue &id : out.value(u"used"_s).toArray())
+    const QJsonArray used = out.value(u"used"_s).toArray();
+    for (const auto &id : used) {
         decision.usedIds.append(id.toString());
+    }
     if (decision.accepted) {
-        for (const QJsonValue &e : out.value(u"events"_s).toArray()) {
+        const QJsonArray events = out.value(u"events"_s).toArray();
+        for (const auto &e : events) {
             const QJsonObject event = e.toObject();
             decision.events.append({event.value(u"type"_s).toString(), event.value(u"data"_s).toObject()});
         }
@@ -866,6 +1004,52 @@ Result<Decision> JsDomain::decide(const QString &aggregate, const QJsonObject &s
     return decision;
 }
 
+Result<QList<ReactionCommand>> JsDomain::react(const QString &reaction, const RecordedEvent &event,
+                                               const DecisionContext &ctx)
+{
+    const auto handle = m_impl->m_reactions.constFind(reaction);
+    if (handle == m_impl->m_reactions.cend()) {
+        return Error::make(ErrorCode::NotFound, u"unknown reaction "_s + reaction);
+    }
+    const QJSValueList args{
+        *handle,
+        QJSValue(reaction),
+        m_impl->m_upcasters,
+        QJSValue(event.type),
+        QJSValue(event.data.isEmpty() ? u"{}"_s : QString::fromUtf8(event.data)),
+        QJSValue(event.stream),
+        QJSValue(double(event.version)),
+        QJSValue(double(event.position)),
+        QJSValue(isoUtc(event.recordedMs)),
+        QJSValue(event.metadata.isEmpty() ? u"{}"_s : QString::fromUtf8(event.metadata)),
+        QJSValue(event.schemaVersion),
+        QJSValue(ctx.actor),
+        QJSValue(isoUtc(ctx.nowMs)),
+        QJSValue(double(ctx.nowMs)),
+        QJSValue(ctx.commandId),
+        QJSValue(QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(ctx.ids)).toJson(QJsonDocument::Compact)))};
+    auto result = m_impl->call(m_impl->m_react, args, [&]() -> QString {
+        return u"while reacting to "_s + event.type + u" at position "_s + QString::number(event.position) +
+               u" with reaction "_s + reaction;
+    });
+    if (!result) {
+        return result.error();
+    }
+    QList<ReactionCommand> commands;
+    const QJsonArray list = QJsonDocument::fromJson(result->toString().toUtf8()).array();
+    for (const auto &c : list) {
+        const QJsonObject o = c.toObject();
+        commands.append(
+            {o.value(u"command"_s).toString(), o.value(u"stream"_s).toString(), o.value(u"data"_s).toObject()});
+    }
+    return commands;
+}
+
+int JsDomain::schemaVersion(const QString &eventType) const
+{
+    return m_impl->m_schemaVersions.value(eventType, 1);
+}
+
 Result<QJsonObject> JsDomain::evolve(const QString &aggregate, const QJsonObject &state, const RecordedEvent &event)
 {
     return fold(aggregate, state, EventList{event});
@@ -874,8 +1058,9 @@ Result<QJsonObject> JsDomain::evolve(const QString &aggregate, const QJsonObject
 Result<QJsonObject> JsDomain::fold(const QString &aggregate, const QJsonObject &state, const EventList &events)
 {
     const auto agg = m_impl->m_aggregates.constFind(aggregate);
-    if (agg == m_impl->m_aggregates.cend())
+    if (agg == m_impl->m_aggregates.cend()) {
         return Error::make(ErrorCode::NotFound, u"unknown aggregate "_s + aggregate);
+    }
 
     Impl &d = *m_impl;
     QJSValue current = d.m_parse.call({QJSValue(jsonText(state))});
@@ -886,8 +1071,9 @@ Result<QJsonObject> JsDomain::fold(const QString &aggregate, const QJsonObject &
     args[1] = d.m_upcasters;
     for (const RecordedEvent &event : events) {
         // Unhandled types leave the state as it is; skipping them here saves the call.
-        if (!agg->handled.contains(event.type))
+        if (!agg->handled.contains(event.type)) {
             continue;
+        }
         args[2] = std::move(current); // replaced by the result below: saves copying a persistent handle
         args[3] = QJSValue(event.type);
         args[5] = QJSValue(event.stream);
@@ -898,18 +1084,21 @@ Result<QJsonObject> JsDomain::fold(const QString &aggregate, const QJsonObject &
         args[9] = QJSValue(event.metadata.isEmpty() ? emptyObject : QString::fromUtf8(event.metadata));
         args[10] = QJSValue(event.schemaVersion);
         auto next = d.call(d.m_apply, args, [&]() -> QString {
-            if (event.position > 0)
+            if (event.position > 0) {
                 return u"while applying "_s + event.type + u" at position "_s + QString::number(event.position);
+            }
             return u"while applying "_s + event.type + u" to stream "_s + event.stream + u" version "_s +
                    QString::number(event.version);
         });
-        if (!next)
+        if (!next) {
             return next.error();
+        }
         current = std::move(next).value();
         changed = true;
     }
-    if (!changed)
+    if (!changed) {
         return state;
+    }
     return d.toJsonObject(current, u"while converting the state of "_s + aggregate + u" to JSON"_s);
 }
 

@@ -29,10 +29,14 @@ public:
     Result<QJsonObject> initialState(const QString &aggregate) override;
     Result<Decision> decide(const QString &aggregate, const QJsonObject &state, const QString &command,
                             const QJsonObject &payload, const DecisionContext &ctx) override;
-    Result<QJsonObject> evolve(const QString &aggregate, const QJsonObject &state,
-                               const RecordedEvent &event) override;
+    Result<QJsonObject> evolve(const QString &aggregate, const QJsonObject &state, const RecordedEvent &event) override;
     // Keeps the state inside the engine from the first event to the last: the replay hot path.
     Result<QJsonObject> fold(const QString &aggregate, const QJsonObject &state, const EventList &events) override;
+    // Runs reactions.NAME.handle(event, ctx); a command without a stream goes to the event's stream.
+    Result<QList<ReactionCommand>> react(const QString &reaction, const RecordedEvent &event,
+                                         const DecisionContext &ctx) override;
+    // One past the highest upcaster declared for the type.
+    int schemaVersion(const QString &eventType) const override;
 
     int timeoutMs() const;
 

@@ -21,19 +21,23 @@ QString number(double v)
 
 QString checkRange(const FieldSpec &f, double v)
 {
-    if (f.min && v < *f.min)
+    if (f.min && v < *f.min) {
         return u"must be at least "_s + number(*f.min);
-    if (f.max && v > *f.max)
+    }
+    if (f.max && v > *f.max) {
         return u"must be at most "_s + number(*f.max);
+    }
     return {};
 }
 
 QString checkLength(const FieldSpec &f, qsizetype n, const QString &unit)
 {
-    if (f.minLength && n < *f.minLength)
+    if (f.minLength && n < *f.minLength) {
         return u"must have at least "_s + QString::number(*f.minLength) + u' ' + unit;
-    if (f.maxLength && n > *f.maxLength)
+    }
+    if (f.maxLength && n > *f.maxLength) {
         return u"must have at most "_s + QString::number(*f.maxLength) + u' ' + unit;
+    }
     return {};
 }
 
@@ -47,40 +51,49 @@ bool isDateTime(const QString &s)
 QString check(const FieldSpec &f, const QJsonValue &v)
 {
     if (f.type == u"string"_s) {
-        if (!v.isString())
+        if (!v.isString()) {
             return u"must be a string"_s;
+        }
         const QString s = v.toString();
-        if (QString e = checkLength(f, s.size(), u"characters"_s); !e.isEmpty())
+        if (QString e = checkLength(f, s.size(), u"characters"_s); !e.isEmpty()) {
             return e;
+        }
         if (!f.pattern.isEmpty()) {
             const QRegularExpression re(QRegularExpression::anchoredPattern(f.pattern));
-            if (!re.match(s).hasMatch())
+            if (!re.match(s).hasMatch()) {
                 return u"must match "_s + f.pattern;
+            }
         }
         return {};
     }
     if (f.type == u"number"_s || f.type == u"integer"_s) {
-        if (!v.isDouble())
+        if (!v.isDouble()) {
             return f.type == u"integer"_s ? u"must be an integer"_s : u"must be a number"_s;
+        }
         const double d = v.toDouble();
-        if (f.type == u"integer"_s && d != std::floor(d))
+        if (f.type == u"integer"_s && d != std::floor(d)) {
             return u"must be an integer"_s;
+        }
         return checkRange(f, d);
     }
-    if (f.type == u"boolean"_s)
+    if (f.type == u"boolean"_s) {
         return v.isBool() ? QString() : u"must be true or false"_s;
-    if (f.type == u"enum"_s)
+    }
+    if (f.type == u"enum"_s) {
         return v.isString() && f.values.contains(v.toString()) ? QString()
                                                                : u"must be one of "_s + f.values.join(u", "_s);
+    }
     if (f.type == u"datetime"_s) {
         return v.isString() && isDateTime(v.toString())
                    ? QString()
                    : u"must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z"_s;
     }
-    if (f.type == u"object"_s)
+    if (f.type == u"object"_s) {
         return v.isObject() ? QString() : u"must be an object"_s;
-    if (f.type == u"array"_s)
+    }
+    if (f.type == u"array"_s) {
         return v.isArray() ? checkLength(f, v.toArray().size(), u"items"_s) : u"must be an array"_s;
+    }
     return u"has unknown type "_s + f.type;
 }
 
@@ -91,21 +104,24 @@ QJsonObject validatePayload(const CommandSpec &spec, const QJsonObject &payload)
     QJsonObject errors;
     for (const FieldSpec &f : spec.fields) {
         const QJsonValue v = payload.value(f.name);
-        // A form sends "" for a field left blank: for a required string that is missing.
-        const bool missing = v.isUndefined() || v.isNull() || (v.isString() && v.toString().isEmpty() && f.required);
+        // A form sends "" for a field left blank: that is a missing value, not an empty one.
+        const bool missing = v.isUndefined() || v.isNull() || (v.isString() && v.toString().isEmpty());
         if (missing) {
-            if (f.required)
+            if (f.required) {
                 errors.insert(f.name, u"required"_s);
+            }
             continue;
         }
-        if (const QString e = check(f, v); !e.isEmpty())
+        if (const QString e = check(f, v); !e.isEmpty()) {
             errors.insert(f.name, e);
+        }
     }
     for (auto it = payload.begin(); it != payload.end(); ++it) {
         const bool declared = std::any_of(spec.fields.cbegin(), spec.fields.cend(),
                                           [&](const FieldSpec &f) { return f.name == it.key(); });
-        if (!declared)
+        if (!declared) {
             errors.insert(it.key(), u"unknown field"_s);
+        }
     }
     return errors;
 }

@@ -2,6 +2,7 @@
 #include "testsupport.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
@@ -45,10 +46,10 @@ DecisionContext context(const QString &stream = u"acc-1"_s, QStringList ids = {}
 // given source text; keeps the test packs short and their line numbers known.
 QString thingPack(const QString &commands, const QString &evolve = {})
 {
-    return u"(function () {\n"                                       // line 1
+    return u"(function () {\n"                                                 // line 1
            u"  return { name: \"t\", version: \"1\", aggregates: { Thing: {\n" // line 2
-           u"    initialState: { n: 0 },\n"                            // line 3
-           u"    commands: {\n"_s                                     // line 4
+           u"    initialState: { n: 0 },\n"                                    // line 3
+           u"    commands: {\n"_s                                              // line 4
            + commands + u"\n    },\n    evolve: {\n"_s + evolve + u"\n    } } } };\n})();\n"_s;
 }
 
@@ -80,10 +81,7 @@ private:
         return std::move(loaded).value();
     }
 
-    std::unique_ptr<JsDomain> bank()
-    {
-        return loadOrFail(bankPack());
-    }
+    std::unique_ptr<JsDomain> bank() { return loadOrFail(bankPack()); }
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY(m_dir.isValid()); }
@@ -186,8 +184,8 @@ private Q_SLOTS:
         QTest::newRow("open twice") << open << u"OpenAccount"_s
                                     << QJsonObject{{u"owner"_s, u"Ada"_s}, {u"currency"_s, u"EUR"_s}}
                                     << u"already open"_s << QString();
-        QTest::newRow("close with money") << open << u"CloseAccount"_s << QJsonObject{}
-                                          << u"balance must be zero"_s << QString();
+        QTest::newRow("close with money")
+            << open << u"CloseAccount"_s << QJsonObject{} << u"balance must be zero"_s << QString();
         QTest::newRow("sub-cent") << open << u"Deposit"_s << QJsonObject{{u"amount"_s, 1.005}}
                                   << u"at most two decimals"_s << u"amount"_s;
     }
@@ -289,7 +287,8 @@ private Q_SLOTS:
 
     void syntaxError()
     {
-        const QString path = writePack(u"syntax.js"_s, u"(function () {\n  const pack = {\n    name: \"x\",,\n  };\n  return pack;\n})();\n"_s);
+        const QString path = writePack(
+            u"syntax.js"_s, u"(function () {\n  const pack = {\n    name: \"x\",,\n  };\n  return pack;\n})();\n"_s);
         auto loaded = JsDomain::load(path);
         QVERIFY(!loaded);
         QCOMPARE(loaded.error().code, ErrorCode::Script);
@@ -366,11 +365,29 @@ private Q_SLOTS:
     void eventShape()
     {
         // The event an evolve handler sees, and upcasting of an older schema version.
-        const QString path = writePack(u"shape.js"_s, thingPack(QString(), uR"(
-      Seen(state, event) { return { event: JSON.parse(JSON.stringify(event)), keys: Object.keys(event), actor: event.metadata.actor }; },
-      Renamed(state, event) { return { data: event.data }; })"_s)
-                                                             .replace(u"} } } };"_s,
-                                                                      u"} } }, upcasters: { Renamed: { 1: function (d) { return { fullName: d.name }; }, 2: function (d) { return Object.assign({ v3: true }, d); } } } };"_s));
+        const QString path = writePack(u"shape.js"_s, uR"((function () {
+  return {
+    name: "shape",
+    aggregates: {
+      Thing: {
+        evolve: {
+          Seen(state, event) {
+            return { event: JSON.parse(JSON.stringify(event)), keys: Object.keys(event), actor: event.metadata.actor };
+          },
+          Renamed(state, event) { return { data: event.data }; }
+        }
+      }
+    },
+    // Version 1 stored { name }, version 2 { fullName }, version 3 added v3.
+    upcasters: {
+      Renamed: {
+        1: function (data) { return { fullName: data.name }; },
+        2: function (data) { return Object.assign({ v3: true }, data); }
+      }
+    }
+  };
+})();
+)"_s);
         auto domain = loadOrFail(path);
         QVERIFY(domain);
         const RecordedEvent seen = recorded(u"Seen"_s, {{u"a"_s, 1}}, 4, 40, u"t-1"_s);
@@ -466,8 +483,8 @@ private Q_SLOTS:
         QTest::newRow("upcaster version")
             << u"({ name: \"b\", aggregates: { A: {} }, upcasters: { E: { one: function (d) { return d; } } } })"_s
             << u"upcasters.E: 'one' is not a schema version"_s;
-        QTest::newRow("throws while loading") << u"\n\nthrow new Error(\"at load\");"_s
-                                              << u"broken.js:3: at load (while loading)"_s;
+        QTest::newRow("throws while loading")
+            << u"\n\nthrow new Error(\"at load\");"_s << u"broken.js:3: at load (while loading)"_s;
     }
     void brokenPacks()
     {
@@ -539,8 +556,97 @@ void 0; // the completion value is undefined: the pack is taken from module.expo
 
         const QJsonObject json = info.toJson();
         QCOMPARE(json.value(u"projections"_s).toArray().size(), 2);
-        QCOMPARE(json.value(u"reactions"_s).toArray().first().toObject().value(u"eventType"_s).toString(),
-                 u"Opened"_s);
+        QCOMPARE(json.value(u"reactions"_s).toArray().first().toObject().value(u"eventType"_s).toString(), u"Opened"_s);
+    }
+
+    void reactions()
+    {
+        const QString path = writePack(u"react.js"_s, uR"((function () {
+  return {
+    name: "react",
+    aggregates: { Order: { commands: { Place: { decide() { return []; } } } } },
+    reactions: {
+      Ship: { on: "Placed", handle(event, ctx) {
+        return [{ command: "Ship", stream: "shipment-" + event.data.id, data: { order: event.stream, by: ctx.actor, id: ctx.newId() } },
+                { command: "Notify" }]; } },
+      Nothing: { on: "Placed", handle() { return []; } },
+      Broken: { on: "Placed", handle(event) {
+        return [{ stream: "x" }]; } },
+      Throws: { on: "Placed", handle(event) { return event.data.missing.field; } }
+    },
+    upcasters: { Placed: { 1: function (d) { return d; }, 2: function (d) { return d; } } }
+  };
+})();
+)"_s);
+        auto domain = loadOrFail(path);
+        QVERIFY(domain);
+        QCOMPARE(domain->info().reactions.size(), 4);
+        QCOMPARE(domain->schemaVersion(u"Placed"_s), 3);
+        QCOMPARE(domain->schemaVersion(u"Other"_s), 1);
+
+        const RecordedEvent placed = recorded(u"Placed"_s, {{u"id"_s, u"42"_s}}, 1, 9, u"order-42"_s);
+        auto issued = domain->react(u"Ship"_s, placed, context(u"order-42"_s, {u"id-1"_s}));
+        QVERIFY2(issued, qPrintable(issued.error().message));
+        QCOMPARE(issued->size(), 2);
+        QCOMPARE(issued->at(0).command, u"Ship"_s);
+        QCOMPARE(issued->at(0).stream, u"shipment-42"_s);
+        QCOMPARE(issued->at(0).data,
+                 (QJsonObject{{u"order"_s, u"order-42"_s}, {u"by"_s, u"alice"_s}, {u"id"_s, u"id-1"_s}}));
+        QCOMPARE(issued->at(1).stream, u"order-42"_s); // defaults to the event's stream
+        QCOMPARE(issued->at(1).data, QJsonObject());
+
+        QVERIFY(domain->react(u"Nothing"_s, placed, context())->isEmpty());
+        auto broken = domain->react(u"Broken"_s, placed, context());
+        QVERIFY(!broken);
+        QVERIFY2(broken.error().message.contains(u"reaction Broken returned a command without a name"_s),
+                 qPrintable(broken.error().message));
+        auto throws = domain->react(u"Throws"_s, placed, context());
+        QVERIFY(!throws);
+        QVERIFY2(throws.error().message.startsWith(u"react.js:12: TypeError"_s), qPrintable(throws.error().message));
+        QVERIFY(throws.error().message.endsWith(u"(while reacting to Placed at position 9 with reaction Throws)"_s));
+        QCOMPARE(domain->react(u"Nope"_s, placed, context()).error().code, ErrorCode::NotFound);
+    }
+
+    void fieldExtras()
+    {
+        const QString path = writePack(u"extras.js"_s, uR"(({ name: "x", aggregates: { User: { commands: { SignUp: {
+  fields: { password: { type: "string", secret: true, minLength: 8 },
+            email: { type: "string", examples: ["ada@example.org", "alan@example.org"] } },
+  decide() { return []; } } } } } }))"_s);
+        auto domain = loadOrFail(path);
+        QVERIFY(domain);
+        const CommandSpec *signUp = domain->info().command(u"SignUp"_s);
+        QVERIFY(signUp);
+        QVERIFY(signUp->fields[0].secret);
+        QVERIFY(!signUp->fields[1].secret);
+        QCOMPARE(signUp->fields[1].examples, (QJsonArray{u"ada@example.org"_s, u"alan@example.org"_s}));
+        QCOMPARE(signUp->fields[0].toJson().value(u"secret"_s).toBool(), true);
+        QVERIFY(!signUp->fields[1].toJson().contains(u"secret"_s));
+        QCOMPARE(signUp->fields[1].toJson().value(u"examples"_s).toArray().size(), 2);
+    }
+
+    // Every pack shipped in resources/domains loads, and its aggregates fold their initial state.
+    void shippedPacks_data()
+    {
+        QTest::addColumn<QString>("path");
+        const QDir dir(sourcePath(u"resources/domains"_s));
+        const QStringList packs = dir.entryList({u"*.js"_s}, QDir::Files, QDir::Name);
+        QVERIFY(packs.contains(u"bank.js"_s));
+        for (const QString &name : packs)
+            QTest::newRow(qPrintable(name)) << dir.filePath(name);
+    }
+    void shippedPacks()
+    {
+        QFETCH(QString, path);
+        auto loaded = JsDomain::load(path);
+        QVERIFY2(loaded, qPrintable(loaded.error().message));
+        const DomainInfo &info = loaded.value()->info();
+        QVERIFY(!info.name.isEmpty());
+        for (const AggregateSpec &a : info.aggregates) {
+            auto initial = loaded.value()->initialState(a.name);
+            QVERIFY(initial);
+            QVERIFY(loaded.value()->fold(a.name, *initial, {}));
+        }
     }
 
     // The contract says a pack runs unchanged in Node.js; check the sample does.

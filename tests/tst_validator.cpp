@@ -2,6 +2,7 @@
 #include "validator.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QTest>
 
 using namespace es;
@@ -38,8 +39,15 @@ CommandSpec spec()
     currency.values = {u"EUR"_s, u"USD"_s};
     FieldSpec tags = field(u"tags"_s, u"array"_s);
     tags.maxLength = 2;
-    c.fields = {owner, code, amount, count, currency, field(u"active"_s, u"boolean"_s), field(u"at"_s, u"datetime"_s),
-                field(u"extra"_s, u"object"_s), tags};
+    c.fields = {owner,
+                code,
+                amount,
+                count,
+                currency,
+                field(u"active"_s, u"boolean"_s),
+                field(u"at"_s, u"datetime"_s),
+                field(u"extra"_s, u"object"_s),
+                tags};
     return c;
 }
 
@@ -66,6 +74,9 @@ private Q_SLOTS:
         QTest::newRow("datetime with ms and offset")
             << QJsonObject{{u"owner"_s, u"Ada"_s}, {u"at"_s, u"2024-05-01T12:00:00.123+02:00"_s}};
         QTest::newRow("null optional") << QJsonObject{{u"owner"_s, u"Ada"_s}, {u"amount"_s, QJsonValue::Null}};
+        // Forms send "" for a blank field: for an optional one that is no value at all.
+        QTest::newRow("blank optional") << QJsonObject{
+            {u"owner"_s, u"Ada"_s}, {u"currency"_s, u""_s}, {u"code"_s, u""_s}};
         QTest::newRow("max boundary") << QJsonObject{{u"owner"_s, u"Ada"_s}, {u"amount"_s, 1000000}};
     }
     void valid()

@@ -35,6 +35,7 @@
 #include <algorithm>
 #include <iterator>
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <random>
 #include <vector>
@@ -938,7 +939,7 @@ int runBench(const QStringList &args)
     }
 
     // "store ... migrated" for each fresh bench store is noise here (QT_LOGGING_RULES still wins).
-    QLoggingCategory::setFilterRules(u"eventscope.*.info=false"_s);
+    QLoggingCategory::setFilterRules(u"eventscope.*.debug=false\neventscope.*.info=false"_s);
 
     const bool quick = p.isSet(u"quick"_s);
     const bool json = p.isSet(u"json"_s);
@@ -988,14 +989,23 @@ int runBench(const QStringList &args)
     LoadFigure load;
     ScanFigure scan;
 
-    if (auto st = benchAppend(c, append); !st)
-        return failWith(st.error());
-    if (auto st = benchCommands(c, commands); !st)
-        return failWith(st.error());
-    if (auto st = benchLoad(c, load); !st)
-        return failWith(st.error());
-    if (auto st = benchScan(c, scan); !st)
-        return failWith(st.error());
+    // Each stage in turn, with its wall time on stderr.
+    const struct {
+        const char *name;
+        std::function<Status()> run;
+    } stages[] = {
+        {"batched append", [&] { return benchAppend(c, append); }},
+        {"durable commands", [&] { return benchCommands(c, commands); }},
+        {"aggregate load", [&] { return benchLoad(c, load); }},
+        {"global scan", [&] { return benchScan(c, scan); }},
+    };
+    for (const auto &stage : stages) {
+        QElapsedTimer t;
+        t.start();
+        if (auto st = stage.run(); !st)
+            return failWith(st.error());
+        progress(u"%1: done in %2 s"_s.arg(QString::fromLatin1(stage.name), fixed(seconds(t.nsecsElapsed()), 1)));
+    }
     c.appendStore.reset();
     const double rssMb = peakRssMb();
     progress(u"done in %1 s"_s.arg(fixed(seconds(wall.nsecsElapsed()), 1)));

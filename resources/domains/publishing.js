@@ -134,7 +134,7 @@
             // free, since a stream is started only once (DraftArticle on an
             // existing stream is rejected).
             Article: {
-                description: "An article; stream article-<slug>. draft → published ⇄ unpublished, edited at any time.",
+                description: "An article; stream article-<slug>. draft → published → unpublished (and published again), edited at any time.",
 
                 initialState: {
                     status: "none", // none | draft | published | unpublished

@@ -20,9 +20,10 @@
 // steps that others need to know about are events (StockReservationFailed),
 // not rejections: a rejection writes nothing, and nothing can react to it.
 //
-// Reactions are delivered at least once, so commands that reactions issue are
+// A reaction may run twice for one event (a crash after its command but
+// before its checkpoint, a rebuild), so the commands reactions issue are
 // idempotent: reserving stock twice for the same order, or cancelling an
-// order that is already cancelled, changes nothing and writes nothing.
+// order that is already cancelled, is accepted and writes nothing.
 //
 // Read models (projections) at the end: OrdersPerCustomer, Orders,
 // StockLevels (tables) and ProductSearch (full-text search).
@@ -68,7 +69,8 @@
     // that does not fit is rejected field by field and decide never sees it.
     // Types: string, number, integer, boolean, enum, datetime, object, array.
     // Constraints: required, min, max, minLength, maxLength, pattern (the
-    // whole value must match), values (enum), description.
+    // whole value must match), values (enum), description, and secret (see
+    // identity.js).
     const skuField = { type: "string", required: true, pattern: SKU_PATTERN, maxLength: 40, description: "Product SKU, e.g. MUG-RED" };
     const orderIdField = { type: "string", required: true, minLength: 1, maxLength: 64, description: "The order the stock is for" };
 
@@ -444,11 +446,15 @@
                         description: "Returns an order's reserved units to the stock (issued by ReleaseStockOnOrderCancelled).",
                         fields: { orderId: orderIdField },
                         decide(state, command, ctx) {
-                            if (!state.added) return ctx.reject("unknown product " + ctx.stream);
                             const r = state.reservations[command.data.orderId];
-                            // Nothing reserved (the reservation failed) or
-                            // already released: nothing to do, and not an error.
-                            if (!r || r.status !== "reserved") return [];
+                            // The reservation failed (maybe because the product
+                            // does not exist) or was released already: nothing
+                            // to give back, and not an error. The compensation
+                            // releases every line of a cancelled order,
+                            // including the line that caused the cancellation.
+                            if (r && r.status !== "reserved") return [];
+                            if (!state.added) return ctx.reject("unknown product " + ctx.stream);
+                            if (!r) return []; // this order never reserved this product
                             return [{ type: "StockReleased", data: { sku: state.sku, orderId: command.data.orderId, quantity: r.quantity, stock: state.stock + r.quantity } }];
                         }
                     }

@@ -55,13 +55,14 @@ function validate(spec, data) {
     for (const name of Object.keys(fields)) {
         const f = fields[name];
         const v = data[name];
-        if (v === undefined || v === null) {
+        if (v === undefined || v === null || v === "") {
             if (f.required) errors[name] = "required";
             continue;
         }
         const type = f.type || "string";
-        const len = (type === "string" || type === "enum" || type === "datetime") && typeof v === "string" ? v.length
-            : Array.isArray(v) ? v.length : undefined;
+        const len = type === "string" && typeof v === "string" ? v.length
+            : type === "array" && Array.isArray(v) ? v.length : undefined;
+        const unit = type === "array" ? " items" : " characters";
         if (type === "string" && typeof v !== "string") errors[name] = "must be a string";
         else if (type === "number" && typeof v !== "number") errors[name] = "must be a number";
         else if (type === "integer" && (typeof v !== "number" || !Number.isInteger(v))) errors[name] = "must be an integer";
@@ -72,8 +73,8 @@ function validate(spec, data) {
         else if (type === "array" && !Array.isArray(v)) errors[name] = "must be an array";
         else if (typeof v === "number" && f.min !== undefined && v < f.min) errors[name] = "must be at least " + f.min;
         else if (typeof v === "number" && f.max !== undefined && v > f.max) errors[name] = "must be at most " + f.max;
-        else if (len !== undefined && f.minLength !== undefined && len < f.minLength) errors[name] = "must have at least " + f.minLength + " characters";
-        else if (len !== undefined && f.maxLength !== undefined && len > f.maxLength) errors[name] = "must have at most " + f.maxLength + " characters";
+        else if (len !== undefined && f.minLength !== undefined && len < f.minLength) errors[name] = "must have at least " + f.minLength + unit;
+        else if (len !== undefined && f.maxLength !== undefined && len > f.maxLength) errors[name] = "must have at most " + f.maxLength + unit;
         else if (type === "string" && f.pattern && !new RegExp("^(?:" + f.pattern + ")$").test(v)) errors[name] = "must match " + f.pattern;
     }
     return errors;
@@ -106,6 +107,13 @@ function makeContext(ctx, commandId, stream) {
     };
 }
 
+// The current schema version of an event type: one past its highest upcaster.
+function schemaVersion(pack, type) {
+    const chain = (pack.upcasters || {})[type];
+    if (!chain) return 1;
+    return Object.keys(chain).reduce((m, k) => Math.max(m, Number(k) + 1), 1);
+}
+
 function upcast(pack, event) {
     const chain = (pack.upcasters || {})[event.type];
     if (!chain) return event;
@@ -119,10 +127,13 @@ function upcast(pack, event) {
 }
 
 function evolve(pack, aggregate, state, event) {
-    event = upcast(pack, event);
+    event = upcast(pack, Object.assign({ data: {}, metadata: {} }, event));
     const handler = (pack.aggregates[aggregate].evolve || {})[event.type];
     if (typeof handler !== "function") return state;
-    return handler(state, event);
+    const next = handler(JSON.parse(JSON.stringify(state)), event);
+    if (!next || typeof next !== "object" || Array.isArray(next))
+        throw new Error("evolve " + event.type + " must return the next state as an object");
+    return JSON.parse(JSON.stringify(next));
 }
 
 function fold(pack, aggregate, state, events) {
@@ -137,11 +148,17 @@ function decide(pack, commandName, stream, state, data, ctx, commandId) {
         return { accepted: false, stage: "validate", reason: "invalid command", fields: errors, aggregate: cmd.aggregate };
     const context = makeContext(ctx || {}, commandId, stream);
     const command = { type: cmd.name, stream: stream, commandId: commandId || "", data: data || {} };
-    const result = cmd.spec.decide(state, command, context);
+    const result = cmd.spec.decide(JSON.parse(JSON.stringify(state)), command, context);
     if (result && result.rejected === true)
         return { accepted: false, stage: "decide", reason: result.reason, fields: result.fields || {}, aggregate: cmd.aggregate };
     const events = result === undefined || result === null ? [] : Array.isArray(result) ? result : [result];
-    return { accepted: true, aggregate: cmd.aggregate, events: events.map((e) => ({ type: e.type, data: e.data || {} })) };
+    events.forEach((e) => {
+        if (!e || typeof e.type !== "string" || !e.type)
+            throw new Error("decide " + cmd.name + " returned an event without a type");
+    });
+    return { accepted: true, aggregate: cmd.aggregate,
+             events: events.map((e) => ({ type: e.type, data: JSON.parse(JSON.stringify(e.data || {})),
+                                          schemaVersion: schemaVersion(pack, e.type) })) };
 }
 
 function deepEqual(a, b) {
@@ -171,8 +188,9 @@ function runCase(pack, c) {
         return null;
     }
     if (!outcome.accepted) return "rejected: " + outcome.reason + " " + JSON.stringify(outcome.fields);
-    if (c.then !== undefined && !deepEqual(outcome.events, c.then))
-        return "events differ:\n  expected " + JSON.stringify(c.then) + "\n  actual   " + JSON.stringify(outcome.events);
+    const produced = outcome.events.map((e) => ({ type: e.type, data: e.data }));
+    if (c.then !== undefined && !deepEqual(produced, c.then))
+        return "events differ:\n  expected " + JSON.stringify(c.then) + "\n  actual   " + JSON.stringify(produced);
     if (c.thenState !== undefined) {
         const version = (c.given || []).length;
         const after = fold(pack, cmd.aggregate, state, outcome.events.map((e, i) => Object.assign(
@@ -205,7 +223,8 @@ function runSequence(pack, commands) {
     return { streams: streams, outcomes: outcomes };
 }
 
-module.exports = { loadPack, findCommand, validate, initialState, evolve, fold, decide, upcast, runCase, runSequence };
+module.exports = { loadPack, findCommand, validate, initialState, evolve, fold, decide, upcast, schemaVersion, runCase,
+                   runSequence };
 
 if (require.main === module) {
     const args = process.argv.slice(2);
