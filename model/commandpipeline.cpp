@@ -1,24 +1,18 @@
 #include "commandpipeline.h"
 
 #include "eventstore.h"
+#include "ids.h"
 #include "validator.h"
 
 #include <QElapsedTimer>
 #include <QLoggingCategory>
-#include <QUuid>
 
-Q_LOGGING_CATEGORY(lcPipeline, "eventscope.pipeline")
+Q_LOGGING_CATEGORY(lcPipeline, "eventscope.pipeline", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
 
 namespace es {
 
-namespace {
-QString newId()
-{
-    return QUuid::createUuid().toString(QUuid::WithoutBraces);
-}
-} // namespace
 
 CommandPipeline::CommandPipeline(EventStore *store, Domain *domain, QObject *parent)
     : CommandPipeline(store, domain, Options{}, parent)
@@ -139,6 +133,7 @@ void CommandPipeline::runReactions(CommandResult &root)
 CommandResult CommandPipeline::executeOne(const Command &command)
 {
     CommandResult result;
+    result.command = command;
     CommandRecord &rec = result.record;
     rec.commandId = command.commandId.isEmpty() ? newId() : command.commandId;
     rec.type = command.type;

@@ -23,6 +23,7 @@ struct Command {
 };
 
 struct CommandResult {
+    Command command;      // as asked (in memory only: secrets are in clear here, never in the log)
     CommandRecord record; // what went into the command log
     EventList events;     // the events written (accepted)
     Error error;          // for Failed: a script error, I/O, an unknown command

@@ -147,6 +147,7 @@ QJsonObject DomainInfo::toJson() const
         }
         aggregateList.append(QJsonObject{{u"name"_s, a.name},
                                          {u"description"_s, a.description},
+                                         {u"streamTemplate"_s, a.streamTemplate},
                                          {u"commands"_s, commandList},
                                          {u"eventTypes"_s, QJsonArray::fromStringList(a.eventTypes)}});
     }
@@ -169,6 +170,23 @@ QJsonObject DomainInfo::toJson() const
             {u"aggregates"_s, aggregateList},
             {u"projections"_s, projectionList},
             {u"reactions"_s, reactionList}};
+}
+
+} // namespace es
+
+namespace es {
+
+QString AggregateSpec::newStreamId(qint64 n, quint32 random) const
+{
+    static const QStringList words = {u"maple"_s, u"cedar"_s, u"ember"_s, u"fjord"_s, u"grove"_s, u"lumen"_s,
+                                      u"nova"_s,  u"orchid"_s, u"pepper"_s, u"quartz"_s, u"river"_s, u"sage"_s};
+    QString t = streamTemplate.isEmpty() ? name.toLower() + u"-{n}"_s : streamTemplate;
+    const QString word = words.at(int(random % quint32(words.size())));
+    t.replace(u"{n}"_s, QString::number(n));
+    t.replace(u"{word}"_s, word);
+    t.replace(u"{WORD}"_s, word.toUpper());
+    t.replace(u"{id}"_s, QString::number(random, 36));
+    return t;
 }
 
 } // namespace es

@@ -44,6 +44,10 @@ struct AggregateSpec {
     QString description;
     QList<CommandSpec> commands;
     QStringList eventTypes; // the types its evolve handles
+    // How new stream ids look: {n} a counter, {word}/{WORD} a word, {id} a short random id.
+    // Used by the workload generator and the GUI's "new id" button.
+    QString streamTemplate;
+    QString newStreamId(qint64 n, quint32 random) const;
 };
 
 struct ProjectionSpec {
@@ -127,6 +131,24 @@ public:
         Q_UNUSED(event);
         Q_UNUSED(ctx);
         return QList<ReactionCommand>{};
+    }
+    // Read side. The keys (rows, documents, page paths) an event touches in a projection;
+    // empty when the projection ignores the event.
+    virtual Result<QStringList> projectionKeys(const QString &projection, const RecordedEvent &event)
+    {
+        Q_UNUSED(projection);
+        Q_UNUSED(event);
+        return QStringList{};
+    }
+    // The next value of one row/document/page given its current value (null when absent);
+    // a null result deletes it. Events are upcast first, as for evolve.
+    virtual Result<QJsonValue> project(const QString &projection, const QJsonValue &current,
+                                       const RecordedEvent &event, const QString &key)
+    {
+        Q_UNUSED(projection);
+        Q_UNUSED(event);
+        Q_UNUSED(key);
+        return current;
     }
     // The schema version new events of this type are stored with (one past the highest upcaster).
     virtual int schemaVersion(const QString &eventType) const

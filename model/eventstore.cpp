@@ -1,5 +1,7 @@
 #include "eventstore.h"
 
+#include "ids.h"
+
 #include <QAtomicInteger>
 #include <QCryptographicHash>
 #include <QFile>
@@ -8,9 +10,8 @@
 #include <QJsonDocument>
 #include <QLoggingCategory>
 #include <QSqlError>
-#include <QUuid>
 
-Q_LOGGING_CATEGORY(lcStore, "eventscope.store")
+Q_LOGGING_CATEGORY(lcStore, "eventscope.store", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
 
@@ -128,7 +129,7 @@ EventStore::~EventStore()
 {
     if (m_db.isOpen()) {
         if (!m_readOnly && !m_pendingTimings.isEmpty() && begin()) {
-            if (flushPendingTimings())
+            if (flushPendingTimings(true))
                 commit();
             else
                 rollback();
@@ -362,9 +363,11 @@ QByteArray EventStore::computeHash(const QByteArray &previousHash, const Recorde
     return h.result().toHex();
 }
 
-Status EventStore::flushPendingTimings()
+Status EventStore::flushPendingTimings(bool force)
 {
-    if (m_pendingTimings.isEmpty())
+    // Written in batches: an UPDATE per command would add pages to every
+    // durable commit. Until then command() and commands() answer from memory.
+    if (m_pendingTimings.isEmpty() || (!force && m_pendingTimings.size() < 64))
         return {};
     QSqlQuery &q = prepared(u"UPDATE command_log SET timings = ? WHERE command_id = ?"_s);
     for (auto it = m_pendingTimings.cbegin(); it != m_pendingTimings.cend(); ++it) {
@@ -454,7 +457,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     for (const NewEvent &e : request.events) {
         if (e.type.isEmpty())
             return Error::make(ErrorCode::Invalid, u"an event has no type"_s);
-        prepared_.append({e.eventId.isEmpty() ? QUuid::createUuid().toString(QUuid::WithoutBraces) : e.eventId,
+        prepared_.append({e.eventId.isEmpty() ? newId() : e.eventId,
                           compactJson(e.data), compactJson(e.metadata)});
     }
 

@@ -131,7 +131,7 @@ private:
     Status begin();
     Status commit();
     void rollback();
-    Status flushPendingTimings();
+    Status flushPendingTimings(bool force = false);
     Status insertCommandRow(const CommandRecord &record);
     static RecordedEvent eventFromQuery(const QSqlQuery &q);
 

@@ -109,8 +109,56 @@ const auto HostScript = uR"js(
         };
     }
 
+    // The event built for projectionKeys, reused by the project calls for the
+    // same event that follow it (one parse per event, not one per key).
+    let cachedEvent = null;
+    let cachedPosition = -1;
+    let cachedStream = "";
+
     return {
         FAIL: FAIL,
+        projectionKeys: function (keyFn, handlers, upcasters, type, dataText, stream, version, position, recordedAt, metadataText,
+                                  schemaVersion, name) {
+            try {
+                if (handlers[type] === undefined) return "[]";
+                const event = makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion);
+                if (event === FAIL) return FAIL;
+                cachedEvent = event; cachedPosition = position; cachedStream = stream;
+                // key: a function (event) => key(s), or a path into the event ("stream", "data.customer").
+                let keys;
+                if (keyFn === undefined) keys = stream;
+                else if (typeof keyFn === "string") keys = keyFn.split(".").reduce(function (v, k) { return v === undefined || v === null ? v : v[k]; }, event);
+                else keys = keyFn(event);
+                if (keys === null || keys === undefined) return "[]";
+                if (!Array.isArray(keys)) keys = [keys];
+                const out = [];
+                for (let i = 0; i < keys.length; ++i) {
+                    const k = keys[i];
+                    if ((typeof k !== "string" || k === "") && typeof k !== "number")
+                        return fail("projection " + name + ": key() returned " + describe(k) + " for " + type + ", expected a non-empty string, a list of them, or null");
+                    out.push(String(k));
+                }
+                return JSON.stringify(out);
+            } catch (e) { lastError = e; return FAIL; }
+        },
+        project: function (handlers, upcasters, currentText, type, dataText, stream, version, position, recordedAt, metadataText,
+                           schemaVersion, key, name) {
+            try {
+                const handler = handlers[type];
+                if (handler === undefined) return currentText === "" ? "null" : currentText;
+                let event = cachedEvent;
+                if (event === null || cachedPosition !== position || cachedStream !== stream || event.type !== type) {
+                    event = makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion);
+                    if (event === FAIL) return FAIL;
+                }
+                const next = handler(currentText === "" ? null : JSON.parse(currentText), event, key);
+                if (next === null) return "null";
+                if (!isPlainObject(next))
+                    return fail("projection " + name + ": handlers." + type + " returned " + describe(next) + " for key " + key +
+                                ": return the next row/document/page object, or null to delete it");
+                return JSON.stringify(next);
+            } catch (e) { lastError = e; return FAIL; }
+        },
         takeError: function () { const e = lastError; lastError = undefined; return e; },
         parse: function (text) { return JSON.parse(text); },
         stringify: function (value) {
@@ -513,6 +561,13 @@ public:
     DomainInfo m_info;
     QHash<QString, AggregateRuntime> m_aggregates;
     QHash<QString, QJSValue> m_reactions; // name -> handle
+    struct ProjectionRuntime {
+        QJSValue key;      // key(event), or undefined: the stream id
+        QJSValue handlers; // event type -> function, without prototype
+    };
+    QHash<QString, ProjectionRuntime> m_projections;
+    QJSValue m_projectionKeys;
+    QJSValue m_project;
     QHash<QString, int> m_schemaVersions; // event type -> current version, when above 1
     QJSValue m_fail;
     QJSValue m_takeError;
@@ -553,6 +608,8 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_apply = host.property(u"apply"_s);
     m_decide = host.property(u"decide"_s);
     m_react = host.property(u"react"_s);
+    m_projectionKeys = host.property(u"projectionKeys"_s);
+    m_project = host.property(u"project"_s);
     m_initialState = host.property(u"initialState"_s);
     m_definition = host.property(u"definition"_s);
     m_upcasterMap = host.property(u"upcasterMap"_s);
@@ -635,6 +692,7 @@ Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
     AggregateRuntime runtime;
     spec.name = name;
     spec.description = stringProperty(value, u"description"_s);
+    spec.streamTemplate = stringProperty(value, u"streamTemplate"_s);
 
     QJSValue init = value.property(u"initialState"_s);
     if (init.isUndefined()) {
@@ -840,6 +898,12 @@ Status JsDomain::Impl::readProjections(const QJSValue &value)
             return definition.error();
         }
         spec.definition = parseObject(definition->toString());
+        const QJSValue key = p.property(u"key"_s);
+        if (!key.isUndefined() && !key.isCallable() && !key.isString()) {
+            return structureError(where + u": key must be a function (event) returning the key(s) it touches, or a "
+                                          "path into the event such as \"data.customer\""_s);
+        }
+        m_projections.insert(name, {key, m_functionMap.call({handlers})});
         m_info.projections.append(spec);
     }
     return {};
@@ -1100,6 +1164,72 @@ Result<QJsonObject> JsDomain::fold(const QString &aggregate, const QJsonObject &
         return state;
     }
     return d.toJsonObject(current, u"while converting the state of "_s + aggregate + u" to JSON"_s);
+}
+
+} // namespace es
+
+namespace es {
+
+namespace {
+QJSValueList eventArgs(const RecordedEvent &event)
+{
+    const QString emptyObject = u"{}"_s;
+    return {QJSValue(event.type),
+            QJSValue(event.data.isEmpty() ? emptyObject : QString::fromUtf8(event.data)),
+            QJSValue(event.stream),
+            QJSValue(double(event.version)),
+            QJSValue(double(event.position)),
+            QJSValue(isoUtc(event.recordedMs)),
+            QJSValue(event.metadata.isEmpty() ? emptyObject : QString::fromUtf8(event.metadata)),
+            QJSValue(event.schemaVersion)};
+}
+} // namespace
+
+Result<QStringList> JsDomain::projectionKeys(const QString &projection, const RecordedEvent &event)
+{
+    Impl &d = *m_impl;
+    const auto it = d.m_projections.constFind(projection);
+    if (it == d.m_projections.cend())
+        return Error::make(ErrorCode::NotFound, u"the pack has no projection "_s + projection);
+    QJSValueList args{it->key, it->handlers, d.m_upcasters};
+    args += eventArgs(event);
+    args << QJSValue(projection);
+    auto result = d.call(d.m_projectionKeys, args, [&]() -> QString {
+        return u"while projecting "_s + event.type + u" at position "_s + QString::number(event.position) +
+               u" into "_s + projection;
+    });
+    if (!result)
+        return result.error();
+    QStringList keys;
+    const QJsonArray list = QJsonDocument::fromJson(result->toString().toUtf8()).array();
+    for (const auto &k : list)
+        keys << k.toString();
+    return keys;
+}
+
+Result<QJsonValue> JsDomain::project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,
+                                     const QString &key)
+{
+    Impl &d = *m_impl;
+    const auto it = d.m_projections.constFind(projection);
+    if (it == d.m_projections.cend())
+        return Error::make(ErrorCode::NotFound, u"the pack has no projection "_s + projection);
+    const QString currentText = current.isObject()
+        ? QString::fromUtf8(QJsonDocument(current.toObject()).toJson(QJsonDocument::Compact))
+        : QString();
+    QJSValueList args{it->handlers, d.m_upcasters, QJSValue(currentText)};
+    args += eventArgs(event);
+    args << QJSValue(key) << QJSValue(projection);
+    auto result = d.call(d.m_project, args, [&]() -> QString {
+        return u"while projecting "_s + event.type + u" at position "_s + QString::number(event.position) +
+               u" into "_s + projection + u" key "_s + key;
+    });
+    if (!result)
+        return result.error();
+    const QByteArray text = result->toString().toUtf8();
+    if (text == "null")
+        return QJsonValue(QJsonValue::Null);
+    return QJsonValue(QJsonDocument::fromJson(text).object());
 }
 
 } // namespace es

@@ -38,6 +38,10 @@ public:
     // One past the highest upcaster declared for the type.
     int schemaVersion(const QString &eventType) const override;
 
+    Result<QStringList> projectionKeys(const QString &projection, const RecordedEvent &event) override;
+    Result<QJsonValue> project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,
+                               const QString &key) override;
+
     int timeoutMs() const;
 
 private:

@@ -97,21 +97,25 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
         QString stream;
         const CommandSpec *spec = nullptr;
         if (fresh) {
-            stream = u"%1-%2-%3"_s.arg(agg->name.toLower()).arg(m_options.seed).arg(++counter);
+            do
+                stream = agg->newStreamId(++counter, rng.generate());
+            while (m_pipeline->store()->streamInfo(stream)); // a second run into the same store
             spec = &agg->commands.constFirst();
         } else {
             stream = known.at(int(rng.bounded(quint32(known.size()))));
             // Mostly the other commands: the first one usually opens a stream.
             const int n = int(agg->commands.size());
-            spec = &agg->commands.at(n > 1 && rng.bounded(8) != 0 ? 1 + int(rng.bounded(quint32(n - 1))) : 0);
+            spec = &agg->commands.at(n > 1 && rng.bounded(20) != 0 ? 1 + int(rng.bounded(quint32(n - 1))) : 0);
         }
 
         Command c;
         c.type = agg->name + u'.' + spec->name;
         c.stream = stream;
         c.metadata.insert(meta::Actor, kActors.at(int(rng.bounded(quint32(kActors.size())))));
+        // Optional fields only when the pack offers examples: a random value for an
+        // optional key field (a SKU, a slug) would mostly be refused.
         for (const FieldSpec &f : spec->fields)
-            if (f.required || rng.bounded(2))
+            if (f.required || (!f.examples.isEmpty() && rng.bounded(2)))
                 c.payload.insert(f.name, sampleValue(f, rng));
         if (rng.generateDouble() < m_options.invalidRate && !spec->fields.isEmpty()) {
             // Break one field: a wrong type fails any declared type but "string".

@@ -106,9 +106,11 @@ private Q_SLOTS:
         QStringList commands;
         for (const CommandSpec &c : account.commands)
             commands.append(c.name);
-        QCOMPARE(commands, (QStringList{u"OpenAccount"_s, u"Deposit"_s, u"Withdraw"_s, u"CloseAccount"_s}));
+        QCOMPARE(commands, (QStringList{u"OpenAccount"_s, u"Deposit"_s, u"Withdraw"_s, u"SendTransfer"_s,
+                                        u"ReceiveTransfer"_s, u"RefundTransfer"_s, u"CloseAccount"_s}));
         QCOMPARE(account.eventTypes,
-                 (QStringList{u"AccountOpened"_s, u"MoneyDeposited"_s, u"MoneyWithdrawn"_s, u"AccountClosed"_s}));
+                 (QStringList{u"AccountOpened"_s, u"MoneyDeposited"_s, u"MoneyWithdrawn"_s, u"AccountClosed"_s,
+                              u"TransferSent"_s, u"TransferReceived"_s, u"TransferBounced"_s, u"TransferRefunded"_s}));
 
         const CommandSpec *open = info.command(u"OpenAccount"_s);
         QVERIFY(open);
@@ -127,8 +129,8 @@ private Q_SLOTS:
         const QJsonObject json = info.toJson();
         QCOMPARE(json.value(u"name"_s).toString(), u"bank"_s);
         const QJsonObject accountJson = json.value(u"aggregates"_s).toArray().first().toObject();
-        QCOMPARE(accountJson.value(u"commands"_s).toArray().size(), 4);
-        QCOMPARE(accountJson.value(u"eventTypes"_s).toArray().size(), 4);
+        QCOMPARE(accountJson.value(u"commands"_s).toArray().size(), 7);
+        QCOMPARE(accountJson.value(u"eventTypes"_s).toArray().size(), 8);
         const QJsonObject amount =
             accountJson.value(u"commands"_s).toArray()[1].toObject().value(u"fields"_s).toArray().first().toObject();
         QCOMPARE(amount.value(u"min"_s).toDouble(), 0.01);

@@ -33,9 +33,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <iterator>
 #include <cmath>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <random>
 #include <vector>
@@ -919,7 +919,7 @@ int runBench(const QStringList &args)
     p.addOption({u"json"_s, u"Machine-readable JSON output."_s});
     p.addOption({u"domain"_s, u"The bank domain pack (default: resources/domains/bank.js of the source tree)."_s,
                  u"PACK"_s});
-    p.addOption({u"dir"_s, u"Work in DIR (kept) instead of a temporary directory (removed)."_s, u"DIR"_s});
+    p.addOption({u"dir"_s, u"Work in DIR (kept; earlier bench stores there are replaced) instead of a temporary directory."_s, u"DIR"_s});
     QStringList argv = args;
     if (argv.isEmpty())
         argv << u"bench"_s;

@@ -59,10 +59,12 @@
     const pack = {
         name: "bank",
         version: "1.0.0",
-        description: "Bank accounts: open, deposit, withdraw, close. No overdraft.",
+        description: "Bank accounts: open, deposit, withdraw, transfer (with refunds), close. No overdraft.",
 
         aggregates: {
             Account: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "account-{n}",
                 description: "A bank account in one currency; the stream id is the account id.",
 
                 // An object, or a function returning one. The state starts here
@@ -73,7 +75,8 @@
                     OpenAccount: {
                         description: "Opens the account for an owner in one currency.",
                         fields: {
-                            owner: { type: "string", required: true, maxLength: 80, description: "Account holder" },
+                            owner: { type: "string", required: true, maxLength: 80, description: "Account holder",
+                                     examples: ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Edsger Dijkstra"] },
                             currency: { type: "enum", values: ["EUR", "USD", "GBP"], required: true }
                         },
                         // decide(state, command, ctx): command is
@@ -124,6 +127,83 @@
                         }
                     },
 
+                    // Transfers between accounts run as a process: the sender's
+                    // account records TransferSent; a reaction (below) then asks
+                    // the receiving account to take the money. If that account
+                    // cannot (closed, or never opened), it records a bounce, and
+                    // a second reaction refunds the sender: compensation, since
+                    // no transaction spans two streams.
+                    SendTransfer: {
+                        description: "Sends money to another account (by its stream id).",
+                        fields: {
+                            to: { type: "string", required: true, minLength: 1, maxLength: 120,
+                                  description: "The receiving account's stream id", examples: ["account-1", "account-2", "account-3"] },
+                            amount: amountField
+                        },
+                        decide(state, command, ctx) {
+                            const refused = requireOpen(state, ctx);
+                            if (refused) return refused;
+                            const amount = command.data.amount;
+                            if (command.data.to === ctx.stream)
+                                return ctx.reject("an account cannot send a transfer to itself", { to: "must be another account" });
+                            if (hasMoreThanTwoDecimals(amount))
+                                return ctx.reject("amounts have at most two decimals", { amount: "at most two decimals" });
+                            if (amount > state.balance)
+                                return ctx.reject("insufficient funds: balance " + money(state.balance) + ", requested " + money(amount),
+                                                  { amount: "exceeds the balance of " + money(state.balance) });
+                            return [{
+                                type: "TransferSent",
+                                data: { transferId: ctx.newId(), to: command.data.to, amount: amount, balance: cents(state.balance - amount) }
+                            }];
+                        }
+                    },
+
+                    // Sent by the CreditTransfer reaction, not by people.
+                    ReceiveTransfer: {
+                        description: "Credits a transfer sent by another account (issued by a reaction).",
+                        fields: {
+                            transferId: { type: "string", required: true },
+                            from: { type: "string", required: true },
+                            amount: amountField
+                        },
+                        decide(state, command, ctx) {
+                            const d = command.data;
+                            if (!state.open) {
+                                // Not a rejection: a rejection writes nothing, and the
+                                // sender's side must learn of it to refund.
+                                return [{
+                                    type: "TransferBounced",
+                                    data: { transferId: d.transferId, from: d.from, amount: d.amount,
+                                            reason: state.closed ? "account closed" : "no such account" }
+                                }];
+                            }
+                            return [{
+                                type: "TransferReceived",
+                                data: { transferId: d.transferId, from: d.from, amount: d.amount, balance: cents(state.balance + d.amount) }
+                            }];
+                        }
+                    },
+
+                    // Sent by the RefundBouncedTransfer reaction.
+                    RefundTransfer: {
+                        description: "Gives back a transfer the receiver could not take (issued by a reaction).",
+                        fields: {
+                            transferId: { type: "string", required: true },
+                            amount: amountField,
+                            reason: { type: "string" }
+                        },
+                        decide(state, command, ctx) {
+                            if (!state.open && !state.closed) return ctx.reject("account " + ctx.stream + " is not open");
+                            if (state.refunded && state.refunded[command.data.transferId])
+                                return []; // already refunded: a repeated reaction changes nothing
+                            return [{
+                                type: "TransferRefunded",
+                                data: { transferId: command.data.transferId, amount: command.data.amount,
+                                        reason: command.data.reason || "", balance: cents(state.balance + command.data.amount) }
+                            }];
+                        }
+                    },
+
                     CloseAccount: {
                         description: "Closes the account; its balance must be zero.",
                         fields: {
@@ -155,14 +235,64 @@
                     },
                     AccountClosed(state) {
                         return Object.assign({}, state, { open: false, closed: true });
+                    },
+                    TransferSent(state, event) {
+                        return Object.assign({}, state, { balance: cents(state.balance - event.data.amount) });
+                    },
+                    TransferReceived(state, event) {
+                        return Object.assign({}, state, { balance: cents(state.balance + event.data.amount) });
+                    },
+                    TransferBounced(state) {
+                        return state; // the money never arrived
+                    },
+                    TransferRefunded(state, event) {
+                        const refunded = Object.assign({}, state.refunded || {});
+                        refunded[event.data.transferId] = true;
+                        return Object.assign({}, state, { balance: cents(state.balance + event.data.amount), refunded: refunded });
                     }
                 }
             }
         },
 
-        // Read models and process managers: this sample has none yet.
-        projections: {},
-        reactions: {},
+        // Read models, run by the projection engine: key(event) names the row an
+        // event touches; each handler returns the next row, or null to delete it.
+        projections: {
+            Balances: {
+                kind: "table",
+                description: "One row per open account: owner, currency, balance.",
+                columns: { owner: "text", currency: "text", balance: "real" },
+                key: "stream",
+                handlers: {
+                    AccountOpened(row, event) { return { owner: event.data.owner, currency: event.data.currency, balance: 0 }; },
+                    MoneyDeposited(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    MoneyWithdrawn(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    TransferSent(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    TransferReceived(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    TransferRefunded(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    AccountClosed() { return null; }
+                }
+            }
+        },
+
+        // Reactions (process managers): on an event, issue commands. The engine
+        // sends them with the event as causation and its correlation id, so the
+        // whole transfer shows as one causal tree.
+        reactions: {
+            CreditTransfer: {
+                on: "TransferSent",
+                handle(event) {
+                    return [{ command: "ReceiveTransfer", stream: event.data.to,
+                              data: { transferId: event.data.transferId, from: event.stream, amount: event.data.amount } }];
+                }
+            },
+            RefundBouncedTransfer: {
+                on: "TransferBounced",
+                handle(event) {
+                    return [{ command: "RefundTransfer", stream: event.data.from,
+                              data: { transferId: event.data.transferId, amount: event.data.amount, reason: event.data.reason } }];
+                }
+            }
+        },
 
         // Upcasters turn the data of an event stored with an older schema
         // version into the current shape: { EventType: { 1: data => newData } }.

@@ -201,6 +201,8 @@
 
     const passwordField = {
         type: "string", required: true, minLength: 8, maxLength: 200,
+        // Sample values for the workload generator and the GUI's forms.
+        examples: ["correct horse battery", "hunter2hunter2"],
         // secret: Eventscope's command log and views show "***" instead of
         // the value. Nothing else changes: decide receives it in clear.
         secret: true,
@@ -217,6 +219,8 @@
             // the stream id makes it unique (Register on an existing stream is
             // rejected). A login addresses the user by name alone.
             User: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "user-{word}{n}",
                 description: "A user account; stream user-<username>.",
 
                 initialState: {
@@ -237,7 +241,8 @@
                             // Optional: the username is the stream id after
                             // "user-". When given, it must agree.
                             username: { type: "string", pattern: USERNAME_PATTERN, description: "Defaults to the stream id after user-" },
-                            email: { type: "string", required: true, pattern: EMAIL_PATTERN, maxLength: 254 },
+                            email: { type: "string", required: true, pattern: EMAIL_PATTERN, maxLength: 254,
+                                     examples: ["ann@example.com", "bob@example.org", "carol@example.net"] },
                             password: passwordField
                         },
                         decide(state, command, ctx) {

@@ -134,6 +134,8 @@
             // free, since a stream is started only once (DraftArticle on an
             // existing stream is rejected).
             Article: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "article-{word}-{n}",
                 description: "An article; stream article-<slug>. draft → published → unpublished (and published again), edited at any time.",
 
                 initialState: {

@@ -110,6 +110,8 @@
             // UUID). The cart collects lines until it is checked out; after
             // that it is frozen and the order takes over.
             Cart: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "cart-{n}",
                 description: "A shopping cart; stream cart-<id>. Checked out once, then frozen.",
 
                 // items: order lines [{ sku, quantity, unitPrice }], one per SKU.
@@ -226,6 +228,8 @@
             //   placed ─PayOrder─► paid ─ShipOrder─► shipped
             //   placed or paid ─CancelOrder─► cancelled (a paid order is refunded)
             Order: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "order-{id}",
                 description: "An order; stream order-<orderId>. placed → paid → shipped, or cancelled before shipment.",
 
                 initialState: {
@@ -363,6 +367,8 @@
             // (the order was cancelled) puts them back. Units of a shipped
             // order simply stay reserved: they left the warehouse.
             Product: {
+                // New stream ids look like this (the workload generator and the GUI's "new id" use it).
+                streamTemplate: "product-{WORD}-{n}",
                 description: "A product and its stock; stream product-<SKU>.",
 
                 initialState: {

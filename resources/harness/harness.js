@@ -151,7 +151,9 @@ function decide(pack, commandName, stream, state, data, ctx, commandId) {
     const result = cmd.spec.decide(JSON.parse(JSON.stringify(state)), command, context);
     if (result && result.rejected === true)
         return { accepted: false, stage: "decide", reason: result.reason, fields: result.fields || {}, aggregate: cmd.aggregate };
-    const events = result === undefined || result === null ? [] : Array.isArray(result) ? result : [result];
+    if (result === undefined || result === null)
+        throw new Error("decide for " + cmd.name + " returned " + result + ": return an event, a list of events ([] for none) or ctx.reject(reason)");
+    const events = Array.isArray(result) ? result : [result];
     events.forEach((e) => {
         if (!e || typeof e.type !== "string" || !e.type)
             throw new Error("decide " + cmd.name + " returned an event without a type");
