@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+#include <QMap>
 #include <QJSEngine>
 #include <QJSValue>
 #include <QJSValueIterator>
@@ -19,6 +20,7 @@
 #include <limits>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace es {
 
@@ -117,6 +119,27 @@ const auto HostScript = uR"js(
 
     return {
         FAIL: FAIL,
+        // Text that changes when a part of the pack changes, functions' code
+        // included: hot reload reports what changed from these.
+        fingerprints: function (pack) {
+            const text = function (v) {
+                return JSON.stringify(v, function (k, x) { return typeof x === "function" ? String(x) : x; });
+            };
+            const out = {};
+            const aggregates = pack.aggregates || {};
+            Object.keys(aggregates).forEach(function (a) {
+                const agg = aggregates[a] || {};
+                out["aggregate:" + a] = text({ initialState: agg.initialState, evolve: agg.evolve, streamTemplate: agg.streamTemplate });
+                const commands = agg.commands || {};
+                Object.keys(commands).forEach(function (c) { out["command:" + a + "." + c] = text(commands[c]); });
+            });
+            const projections = pack.projections || {};
+            Object.keys(projections).forEach(function (p) { out["projection:" + p] = text(projections[p]); });
+            const reactions = pack.reactions || {};
+            Object.keys(reactions).forEach(function (r) { out["reaction:" + r] = text(reactions[r]); });
+            out["upcasters:"] = text(pack.upcasters || {});
+            return JSON.stringify(out);
+        },
         projectionKeys: function (keyFn, handlers, upcasters, type, dataText, stream, version, position, recordedAt, metadataText,
                                   schemaVersion, name) {
             try {
@@ -566,6 +589,10 @@ public:
         QJSValue handlers; // event type -> function, without prototype
     };
     QHash<QString, ProjectionRuntime> m_projections;
+    QMap<QString, QString> m_fingerprints; // "command:Account.Deposit" -> its text
+    QString m_path;
+    QByteArray m_source;
+    QJSValue m_fingerprintsFn;
     QJSValue m_projectionKeys;
     QJSValue m_project;
     QHash<QString, int> m_schemaVersions; // event type -> current version, when above 1
@@ -609,6 +636,7 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_decide = host.property(u"decide"_s);
     m_react = host.property(u"react"_s);
     m_projectionKeys = host.property(u"projectionKeys"_s);
+    m_fingerprintsFn = host.property(u"fingerprints"_s);
     m_project = host.property(u"project"_s);
     m_initialState = host.property(u"initialState"_s);
     m_definition = host.property(u"definition"_s);
@@ -674,7 +702,18 @@ Status JsDomain::Impl::readPack(const QJSValue &pack)
     if (Status s = readReactions(pack.property(u"reactions"_s)); !s) {
         return s;
     }
-    return readUpcasters(pack.property(u"upcasters"_s));
+    if (Status s = readUpcasters(pack.property(u"upcasters"_s)); !s) {
+        return s;
+    }
+    auto prints = call(m_fingerprintsFn, {pack}, []() -> QString { return u"while reading the pack"_s; });
+    if (!prints) {
+        return prints.error();
+    }
+    const QJsonObject o = parseObject(prints->toString());
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        m_fingerprints.insert(it.key(), it.value().toString());
+    }
+    return {};
 }
 
 Status JsDomain::Impl::readAggregate(const QString &name, const QJSValue &value)
@@ -988,6 +1027,8 @@ Result<std::unique_ptr<JsDomain>> JsDomain::load(const QString &path, int timeou
     impl->m_info.contentHash =
         QString::fromLatin1(QCryptographicHash::hash(source, QCryptographicHash::Sha256).toHex());
     impl->m_info.sourcePath = QFileInfo(path).absoluteFilePath();
+    impl->m_path = path;
+    impl->m_source = source;
     return std::unique_ptr<JsDomain>(new JsDomain(std::move(impl)));
 }
 
@@ -1230,6 +1271,138 @@ Result<QJsonValue> JsDomain::project(const QString &projection, const QJsonValue
     if (text == "null")
         return QJsonValue(QJsonValue::Null);
     return QJsonValue(QJsonDocument::fromJson(text).object());
+}
+
+} // namespace es
+
+namespace es {
+
+namespace {
+
+// The engine cannot print a function's code (V4 answers "[native code]"), so
+// changed code is found in the source text: a line diff, with each changed
+// line named by the keys that enclose it ("commands" > "Deposit" > "decide"),
+// read off the indentation of a well-formatted pack.
+QStringList changedSections(const QByteArray &before, const QByteArray &after)
+{
+    const QList<QByteArray> a = before.split('\n');
+    const QList<QByteArray> b = after.split('\n');
+    const qsizetype n = a.size(), m = b.size();
+    if (n * m > 25'000'000)
+        return {u"the pack's code"_s};
+    // Longest common subsequence, to tell which lines of the new text are new.
+    std::vector<std::vector<int>> lcs(size_t(n + 1), std::vector<int>(size_t(m + 1), 0));
+    for (qsizetype i = n - 1; i >= 0; --i)
+        for (qsizetype j = m - 1; j >= 0; --j)
+            lcs[size_t(i)][size_t(j)] = a[i] == b[j] ? lcs[size_t(i + 1)][size_t(j + 1)] + 1
+                                                     : std::max(lcs[size_t(i + 1)][size_t(j)], lcs[size_t(i)][size_t(j + 1)]);
+    QList<qsizetype> changedLines; // in the new text; a deletion marks the line after it
+    qsizetype i = 0, j = 0;
+    while (i < n || j < m) {
+        if (i < n && j < m && a[i] == b[j]) {
+            ++i;
+            ++j;
+        } else if (j < m && (i >= n || lcs[size_t(i)][size_t(j + 1)] >= lcs[size_t(i + 1)][size_t(j)])) {
+            changedLines << j++;
+        } else {
+            changedLines << qMin(j, m - 1);
+            ++i;
+        }
+    }
+    static const QRegularExpression keyLine(uR"(^(\s*)["']?([A-Za-z_$][\w$]*)["']?\s*(:|\())"_s);
+    QList<QPair<int, QString>> stack;
+    QList<QStringList> paths(m);
+    for (qsizetype k = 0; k < m; ++k) {
+        const QString line = QString::fromUtf8(b[k]);
+        const auto match = keyLine.match(line);
+        if (match.hasMatch() && line.contains(u'{')) {
+            const int indent = int(match.capturedLength(1));
+            while (!stack.isEmpty() && stack.constLast().first >= indent)
+                stack.removeLast();
+            stack.append({indent, match.captured(2)});
+        }
+        for (const auto &entry : std::as_const(stack))
+            paths[k] << entry.second;
+    }
+    static const QRegularExpression packScalar(uR"(^\s*(name|version|description)\s*:)"_s);
+    QStringList out;
+    for (qsizetype line : std::as_const(changedLines)) {
+        const QStringList &path = paths.value(line);
+        if (packScalar.match(QString::fromUtf8(b.value(line))).hasMatch())
+            continue; // reported from the declarations
+        QString section = u"the pack's helpers"_s;
+        for (const char *kind : {"commands", "evolve", "projections", "reactions", "upcasters"}) {
+            const qsizetype at = path.indexOf(QLatin1StringView(kind));
+            if (at < 0)
+                continue;
+            const QString owner = at > 0 ? path.at(at - 1) : QString();
+            const QString name = at + 1 < path.size() ? path.at(at + 1) : QString();
+            if (qstrcmp(kind, "commands") == 0 && !name.isEmpty())
+                section = u"command %1.%2"_s.arg(owner, name);
+            else if (qstrcmp(kind, "evolve") == 0)
+                section = u"evolve of %1"_s.arg(owner);
+            else if (qstrcmp(kind, "projections") == 0 && !name.isEmpty())
+                section = u"projection %1"_s.arg(name);
+            else if (qstrcmp(kind, "reactions") == 0 && !name.isEmpty())
+                section = u"reaction %1"_s.arg(name);
+            else if (qstrcmp(kind, "upcasters") == 0)
+                section = u"upcasters"_s;
+            break;
+        }
+        if (!out.contains(section))
+            out << section;
+    }
+    return out;
+}
+
+} // namespace
+
+Result<QString> JsDomain::reload()
+{
+    auto fresh = load(m_impl->m_path, m_impl->m_timeoutMs);
+    if (!fresh)
+        return fresh.error(); // the loaded pack stays in use
+    const QMap<QString, QString> &before = m_impl->m_fingerprints;
+    const QMap<QString, QString> &after = (*fresh)->m_impl->m_fingerprints;
+    QStringList added, removed, changed;
+    auto label = [](const QString &key) -> QString {
+        const qsizetype colon = key.indexOf(u':');
+        return key.left(colon) + u' ' + key.mid(colon + 1);
+    };
+    for (auto it = after.cbegin(); it != after.cend(); ++it) {
+        if (!before.contains(it.key()))
+            added << label(it.key());
+        else if (before.value(it.key()) != it.value())
+            changed << label(it.key());
+    }
+    for (auto it = before.cbegin(); it != before.cend(); ++it)
+        if (!after.contains(it.key()))
+            removed << label(it.key());
+    QStringList parts;
+    const DomainInfo &oldInfo = m_impl->m_info;
+    const DomainInfo &newInfo = (*fresh)->m_impl->m_info;
+    if (oldInfo.version != newInfo.version)
+        parts << u"version %1 → %2"_s.arg(oldInfo.version, newInfo.version);
+    if (oldInfo.contentHash != newInfo.contentHash) {
+        // Declarations are compared above; code is compared as text.
+        for (const QString &section : changedSections(m_impl->m_source, (*fresh)->m_impl->m_source)) {
+            const QString removedLabel = section;
+            if (!changed.contains(section) && !added.contains(section) && !removed.contains(removedLabel))
+                changed << section;
+        }
+    }
+    if (!changed.isEmpty())
+        parts << u"changed: "_s + changed.join(u", "_s);
+    if (!added.isEmpty())
+        parts << u"added: "_s + added.join(u", "_s);
+    if (!removed.isEmpty())
+        parts << u"removed: "_s + removed.join(u", "_s);
+    if (parts.isEmpty())
+        parts << (oldInfo.contentHash == newInfo.contentHash ? u"no change"_s
+                                                              : u"no change to aggregates, commands, projections or "
+                                                                "reactions (comments or helpers only)"_s);
+    m_impl = std::move((*fresh)->m_impl);
+    return parts.join(u"; "_s);
 }
 
 } // namespace es

@@ -42,6 +42,11 @@ public:
     Result<QJsonValue> project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,
                                const QString &key) override;
 
+    // Re-reads the pack from its file. On success the new code is in use and the
+    // result says what changed (aggregates, commands, projections, reactions);
+    // on failure the old code stays in use.
+    Result<QString> reload();
+
     int timeoutMs() const;
 
 private:

@@ -1,0 +1,121 @@
+#include "session.h"
+
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace es {
+
+Session::Session(const Options &options)
+    : m_options(options)
+{
+}
+
+Session::~Session()
+{
+    m_pollTimer.stop();
+    m_pipeline.reset();
+    m_domain.reset();
+    m_store.reset();
+}
+
+Result<std::unique_ptr<Session>> Session::open(const Options &options)
+{
+    std::unique_ptr<Session> s(new Session(options));
+    EventStore::Options so;
+    so.mode = options.readOnly ? EventStore::Mode::ReadOnly
+                               : (options.create ? EventStore::Mode::Create : EventStore::Mode::ReadWrite);
+    auto store = EventStore::open(options.storePath, so);
+    if (!store)
+        return store.error();
+    s->m_store = std::move(*store);
+    if (!options.packPath.isEmpty()) {
+        if (auto st = s->loadPack(options.packPath); !st)
+            return st.error();
+    }
+    s->m_head = s->m_store->headPosition();
+    connect(s->m_store.get(), &EventStore::eventsAppended, s.get(), &Session::onLocalAppend);
+    s->poll(); // takes the first data_version
+    s->m_pollTimer.setInterval(options.pollIntervalMs);
+    connect(&s->m_pollTimer, &QTimer::timeout, s.get(), &Session::poll);
+    if (options.storePath != u":memory:"_s)
+        s->m_pollTimer.start();
+    return s;
+}
+
+Status Session::loadPack(const QString &packPath)
+{
+    auto domain = JsDomain::load(packPath);
+    if (!domain)
+        return domain.error();
+    m_pipeline.reset();
+    m_domain = std::move(*domain);
+    m_options.packPath = packPath;
+    m_pipeline = std::make_unique<CommandPipeline>(m_store.get(), m_domain.get());
+    connect(m_pipeline.get(), &CommandPipeline::commandExecuted, this, &Session::commandExecuted);
+    Q_EMIT packChanged();
+    return {};
+}
+
+Result<QString> Session::reloadPack()
+{
+    if (!m_domain)
+        return Error::make(ErrorCode::NotFound, u"no domain pack is loaded"_s);
+    auto changes = m_domain->reload();
+    if (!changes)
+        return changes.error();
+    // States cached under the old code may not be what the new code builds.
+    m_pipeline->repository().clearCache();
+    Q_EMIT packChanged();
+    return *changes;
+}
+
+CommandResult Session::execute(const Command &command)
+{
+    if (!m_pipeline) {
+        CommandResult r;
+        r.record.outcome = CommandOutcome::Failed;
+        r.error = Error::make(ErrorCode::NotFound, u"load a domain pack to send commands"_s);
+        r.record.reason = r.error.message;
+        return r;
+    }
+    return m_pipeline->execute(command);
+}
+
+void Session::onLocalAppend(const EventList &events)
+{
+    if (events.isEmpty() || events.constLast().position <= m_head)
+        return;
+    EventList fresh;
+    for (const RecordedEvent &e : events)
+        if (e.position > m_head)
+            fresh.append(e);
+    m_head = events.constLast().position;
+    Q_EMIT eventsAppended(fresh);
+    Q_EMIT headChanged(m_head);
+}
+
+void Session::poll()
+{
+    // data_version changes when another connection commits; it is cheap to ask.
+    QSqlQuery q(m_store->database());
+    if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
+        return;
+    const qint64 version = q.value(0).toLongLong();
+    q.finish();
+    if (version == m_dataVersion)
+        return;
+    const bool first = m_dataVersion < 0;
+    m_dataVersion = version;
+    if (first)
+        return;
+    // Read what others appended, a page at a time so a burst stays responsive.
+    for (int pages = 0; pages < 20; ++pages) {
+        auto events = m_store->readForward(m_head + 1, 2000);
+        if (!events || events->isEmpty())
+            break;
+        onLocalAppend(*events);
+    }
+}
+
+} // namespace es

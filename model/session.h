@@ -1,0 +1,73 @@
+#pragma once
+
+#include "commandpipeline.h"
+#include "eventstore.h"
+#include "jsdomain.h"
+#include "result.h"
+
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+
+namespace es {
+
+// What the workbench has open: a store, its domain pack and the pipeline over
+// them, all living in the GUI thread for the quick calls (a command, a page of
+// events). Long work opens its own EventStore in a worker thread.
+//
+// It also turns appends made by other processes (the CLI, another workbench)
+// into eventsAppended, by watching SQLite's data_version: every view follows
+// live through this one signal.
+class Session : public QObject {
+    Q_OBJECT
+public:
+    struct Options {
+        QString storePath;
+        QString packPath; // may be empty: browsing needs no pack
+        bool readOnly = false;
+        bool create = false;
+        int pollIntervalMs = 200;
+    };
+
+    static Result<std::unique_ptr<Session>> open(const Options &options);
+    ~Session() override;
+
+    EventStore *store() const { return m_store.get(); }
+    JsDomain *domain() const { return m_domain.get(); }          // null without a pack
+    CommandPipeline *pipeline() const { return m_pipeline.get(); } // null without a pack
+    QString storePath() const { return m_options.storePath; }
+    QString packPath() const { return m_options.packPath; }
+    bool isReadOnly() const { return m_options.readOnly; }
+    qint64 head() const { return m_head; }
+
+    // Loads (or replaces) the domain pack. The store stays open.
+    Status loadPack(const QString &packPath);
+    // Re-reads the pack from disk; the summary says what changed.
+    Result<QString> reloadPack();
+
+    // Sends a command through the pipeline (GUI thread: one command is quick).
+    CommandResult execute(const Command &command);
+
+Q_SIGNALS:
+    // New events, in order, whoever appended them.
+    void eventsAppended(const es::EventList &events);
+    void commandExecuted(const es::CommandResult &result);
+    void headChanged(qint64 head);
+    void packChanged();
+
+private:
+    explicit Session(const Options &options);
+    void onLocalAppend(const EventList &events);
+    void poll();
+
+    Options m_options;
+    std::unique_ptr<EventStore> m_store;
+    std::unique_ptr<JsDomain> m_domain;
+    std::unique_ptr<CommandPipeline> m_pipeline;
+    QTimer m_pollTimer;
+    qint64 m_head = 0;
+    qint64 m_dataVersion = -1;
+};
+
+} // namespace es
