@@ -3,6 +3,7 @@
 #include "commandpipeline.h"
 #include "eventstore.h"
 #include "jsdomain.h"
+#include "workload.h"
 
 #include <QFile>
 
@@ -17,7 +18,10 @@ Result<qint64> createDemoStore(const QString &storePath, const QString &packPath
     auto domain = JsDomain::load(packPath);
     if (!domain)
         return domain.error();
-    auto store = EventStore::open(storePath, EventStore::Mode::Create);
+    EventStore::Options storeOptions;
+    storeOptions.mode = EventStore::Mode::Create;
+    storeOptions.durability = EventStore::Durability::Normal; // sample data: no fsync per command
+    auto store = EventStore::open(storePath, storeOptions);
     if (!store)
         return store.error();
     CommandPipeline pipeline(store->get(), domain->get());
@@ -40,6 +44,9 @@ Result<qint64> createDemoStore(const QString &storePath, const QString &packPath
         {"bob", "account-bob", "CloseAccount", {}},
         {"alice", "account-alice", "Deposit", {{u"amount"_s, 0}}}, // rejected: validation
         {"carol", "account-carol", "Withdraw", {{u"amount"_s, 300}}},
+        // A transfer, then one to Bob's closed account: it bounces and is refunded.
+        {"alice", "account-alice", "SendTransfer", {{u"to"_s, u"account-carol"_s}, {u"amount"_s, 50}}},
+        {"carol", "account-carol", "SendTransfer", {{u"to"_s, u"account-bob"_s}, {u"amount"_s, 25}}},
     };
     qint64 accepted = 0;
     for (const Step &s : steps) {
@@ -53,7 +60,14 @@ Result<qint64> createDemoStore(const QString &storePath, const QString &packPath
             return r.error;
         accepted += r.accepted() ? 1 : 0;
     }
-    return accepted;
+    // Then a seeded random workload, the same as `eventscope-cli generate --seed 1`.
+    WorkloadGenerator::Options options;
+    options.commands = 300;
+    options.seed = 1;
+    auto stats = WorkloadGenerator(&pipeline, options).run();
+    if (!stats)
+        return stats.error();
+    return accepted + stats->accepted;
 }
 
 } // namespace es

@@ -98,6 +98,13 @@ const QList<QStringList> &migrations()
             "recorded_ms INTEGER NOT NULL)"_s,
             u"CREATE INDEX command_log_by_stream ON command_log(stream, seq)"_s,
         },
+        // 2: full-text index over event data, filled off the append path by a
+        // catch-up indexer (EventSearch) from the fts_checkpoint position.
+        {
+            u"CREATE VIRTUAL TABLE events_fts USING fts5(data, content='events', content_rowid='position', "
+            "tokenize='unicode61 remove_diacritics 2')"_s,
+            u"INSERT INTO es_meta(key, value) VALUES ('fts_checkpoint', '0')"_s,
+        },
     };
     return steps;
 }
@@ -475,6 +482,8 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
                                 "schema_version, hash FROM events WHERE event_id = ?"_s);
         int found = 0;
         for (int i = 0; i < prepared_.size(); ++i) {
+            if (request.events[i].eventId.isEmpty())
+                continue; // an id made just now cannot be stored yet
             q.bindValue(0, prepared_[i].id);
             if (!q.exec())
                 return fail(sqlError(u"look up event ids"_s, q));

@@ -75,7 +75,7 @@ public:
         int busyTimeoutMs = 10000;
     };
 
-    static constexpr int SchemaVersion = 1;
+    static constexpr int SchemaVersion = 2;
 
     static Result<std::unique_ptr<EventStore>> open(const QString &path, const Options &options);
     static Result<std::unique_ptr<EventStore>> open(const QString &path, Mode mode = Mode::ReadWrite);

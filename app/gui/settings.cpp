@@ -57,3 +57,13 @@ void Settings::setLastStore(const QString &path, bool readOnly)
     s.setValue(u"stores/last"_s, path);
     s.setValue(u"stores/lastReadOnly"_s, readOnly);
 }
+
+QString Settings::lastPack()
+{
+    return QSettings().value(u"domain/lastPack"_s).toString();
+}
+
+void Settings::setLastPack(const QString &path)
+{
+    QSettings().setValue(u"domain/lastPack"_s, path);
+}

@@ -16,4 +16,6 @@ public:
     static QString lastStore();
     static void setLastStore(const QString &path, bool readOnly);
     static bool lastStoreReadOnly();
+    static QString lastPack();
+    static void setLastPack(const QString &path);
 };
