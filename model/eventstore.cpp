@@ -9,7 +9,10 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
+#include <QSqlDriver>
 #include <QSqlError>
+
+#include <sqlite3.h>
 
 Q_LOGGING_CATEGORY(lcStore, "eventscope.store", QtInfoMsg)
 
@@ -931,8 +934,55 @@ Result<EventList> EventStore::readForward(qint64 fromPosition, int limit)
 
 Status EventStore::scan(qint64 fromPosition, const std::function<bool(const RecordedEvent &)> &visitor)
 {
-    QSqlQuery &q = prepared(u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
-                            "schema_version, hash FROM events WHERE position >= ? ORDER BY position"_s);
+    static const QString sql = u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
+                               "schema_version, hash FROM events WHERE position >= ? ORDER BY position"_s;
+    // The scan is the hot path of verify, export and rebuilds. Through QtSql
+    // each text column goes UTF-8 -> UTF-16 -> QVariant -> UTF-8; reading the
+    // driver's own sqlite3 handle builds the byte arrays straight from SQLite
+    // (same connection, same thread, same library as the QSQLITE plugin).
+    const QVariant handle = m_db.driver()->handle();
+    if (handle.isValid() && qstrcmp(handle.typeName(), "sqlite3*") == 0) {
+        sqlite3 *db = *static_cast<sqlite3 *const *>(handle.constData());
+        sqlite3_stmt *stmt = nullptr;
+        const QByteArray utf8 = sql.toUtf8();
+        if (db && sqlite3_prepare_v2(db, utf8.constData(), int(utf8.size()), &stmt, nullptr) == SQLITE_OK) {
+            sqlite3_bind_int64(stmt, 1, fromPosition);
+            auto bytes = [stmt](int col) {
+                return QByteArray(reinterpret_cast<const char *>(sqlite3_column_text(stmt, col)),
+                                  sqlite3_column_bytes(stmt, col));
+            };
+            auto text = [stmt](int col) {
+                return QString::fromUtf8(reinterpret_cast<const char *>(sqlite3_column_text(stmt, col)),
+                                         sqlite3_column_bytes(stmt, col));
+            };
+            int rc = SQLITE_ROW;
+            RecordedEvent e;
+            while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                e.position = sqlite3_column_int64(stmt, 0);
+                e.stream = text(1);
+                e.version = sqlite3_column_int64(stmt, 2);
+                e.type = text(3);
+                e.eventId = text(4);
+                e.data = bytes(5);
+                e.metadata = bytes(6);
+                e.recordedMs = sqlite3_column_int64(stmt, 7);
+                e.schemaVersion = sqlite3_column_int(stmt, 8);
+                e.hash = bytes(9);
+                if (!visitor(e)) {
+                    rc = SQLITE_DONE;
+                    break;
+                }
+            }
+            const QString why = QString::fromUtf8(sqlite3_errmsg(db));
+            sqlite3_finalize(stmt);
+            if (rc != SQLITE_DONE)
+                return Error::make(ErrorCode::Io, u"%1: cannot scan events: %2"_s.arg(m_path, why));
+            return {};
+        }
+        if (stmt)
+            sqlite3_finalize(stmt);
+    }
+    QSqlQuery &q = prepared(sql);
     q.bindValue(0, fromPosition);
     if (!q.exec())
         return sqlError(u"scan events"_s, q);

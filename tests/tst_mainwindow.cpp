@@ -1,20 +1,27 @@
-#include "commandpipeline.h"
-#include "eventstore.h"
-#include "jsdomain.h"
+#include "commandlog/commandlogview.h"
+#include "console/commandconsole.h"
+#include "inspector/inspectorview.h"
+#include "session.h"
 #include "testsupport.h"
+#include "timeline/timelineview.h"
 
 #include "../app/gui/mainwindow.h"
 
+#include <QAbstractButton>
+#include <QComboBox>
 #include <QFile>
 #include <QLabel>
+#include <QLineEdit>
+#include <QProcess>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QTableWidget>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
 
+// Drives the real main window offscreen, as a user would.
 class TestMainWindow : public QObject {
     Q_OBJECT
 
@@ -29,6 +36,70 @@ private:
             out << l->text();
         return out;
     }
+    static QStringList timelineTypes(MainWindow &w)
+    {
+        QStringList types;
+        QAbstractItemModel *m = w.timeline()->model();
+        for (int r = 0; r < m->rowCount(); ++r)
+            for (int c = 0; c < m->columnCount(); ++c)
+                if (m->headerData(c, Qt::Horizontal).toString() == u"Type"_s)
+                    types << m->index(r, c).data().toString();
+        return types;
+    }
+    static QStringList timelineColumn(MainWindow &w, const QString &header)
+    {
+        QStringList values;
+        QAbstractItemModel *m = w.timeline()->model();
+        int col = -1;
+        for (int c = 0; c < m->columnCount(); ++c)
+            if (m->headerData(c, Qt::Horizontal).toString() == header)
+                col = c;
+        for (int r = 0; r < m->rowCount(); ++r)
+            values << m->index(r, col).data().toString();
+        return values;
+    }
+    // Picks a command and fills the generated form through its editors.
+    static void fillCommand(MainWindow &w, const QString &command, const QString &stream,
+                            const QList<QPair<QString, QString>> &fields)
+    {
+        es::CommandConsole *console = w.console();
+        auto *commands = console->findChild<QComboBox *>(u"commandCombo"_s);
+        QVERIFY(commands);
+        const int index = commands->findText(command, Qt::MatchContains);
+        QVERIFY2(index >= 0, qPrintable(command));
+        commands->setCurrentIndex(index);
+        auto *streamEdit = console->findChild<QLineEdit *>(u"streamEdit"_s);
+        QVERIFY(streamEdit);
+        streamEdit->clear();
+        QTest::keyClicks(streamEdit, stream);
+        for (const auto &[name, value] : fields) {
+            QWidget *editor = console->findChild<QWidget *>(u"field:"_s + name);
+            QVERIFY2(editor, qPrintable(name));
+            if (auto *combo = qobject_cast<QComboBox *>(editor)) {
+                combo->setCurrentIndex(combo->findText(value));
+            } else if (auto *line = qobject_cast<QLineEdit *>(editor)) {
+                line->clear();
+                QTest::keyClicks(line, value);
+            } else {
+                QFAIL(qPrintable(u"no way to type into "_s + name));
+            }
+        }
+    }
+    static void send(MainWindow &w)
+    {
+        auto *button = w.console()->findChild<QAbstractButton *>(u"sendButton"_s);
+        QVERIFY(button);
+        QVERIFY(button->isEnabled());
+        button->click();
+    }
+    std::unique_ptr<MainWindow> openWindow(const QString &name)
+    {
+        auto w = std::make_unique<MainWindow>();
+        w->show();
+        if (!w->openStore(m_dir.filePath(name), false, true, bankPack()))
+            qFatal("cannot open: %s", qPrintable(w->lastError()));
+        return w;
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -37,72 +108,144 @@ private Q_SLOTS:
         qputenv("EVENTSCOPE_NO_DIALOGS", "1");
     }
 
-    void opensAStoreAndShowsItsHead()
+    void aValidCommandAppearsInTheTimeline()
     {
-        const QString path = m_dir.filePath(u"gui.db"_s);
-        {
-            auto store = es::EventStore::open(path, es::EventStore::Mode::Create);
-            QVERIFY(store);
-            for (int i = 0; i < 3; ++i) {
-                es::AppendRequest r;
-                r.stream = u"s-%1"_s.arg(i);
-                r.streamType = u"Thing"_s;
-                r.events = {es::NewEvent{{}, u"Happened"_s, {{u"i"_s, i}}, {}, 1, 0}};
-                QVERIFY((*store)->append(r));
-            }
-        }
-        MainWindow w;
-        w.show();
-        QVERIFY(w.openStore(path, false));
-        QVERIFY(statusTexts(w).contains(u"head 3"_s));
-        auto *table = w.findChild<QTableWidget *>();
-        QVERIFY(table);
-        QCOMPARE(table->rowCount(), 3);
+        auto w = openWindow(u"valid.db"_s);
+        fillCommand(*w, u"OpenAccount"_s, u"account-7"_s, {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}});
+        send(*w);
+        QCOMPARE(w->session()->store()->headPosition(), 1);
+        QTRY_VERIFY(timelineTypes(*w).contains(u"AccountOpened"_s));
+        QTRY_VERIFY(statusTexts(*w).contains(u"head 1"_s));
+        auto *outcome = w->console()->findChild<QLabel *>(u"outcomeLabel"_s);
+        QVERIFY(outcome);
+        QVERIFY2(outcome->text().contains(u"ccepted"_s), qPrintable(outcome->text()));
 
-        // Live: an append through the open store shows up at once.
-        es::AppendRequest r;
-        r.stream = u"s-9"_s;
-        r.streamType = u"Thing"_s;
-        r.events = {es::NewEvent{{}, u"Happened"_s, {}, {}, 1, 0}};
-        QVERIFY(w.store()->append(r));
-        QTRY_VERIFY(statusTexts(w).contains(u"head 4"_s));
-        QCOMPARE(table->rowCount(), 4);
-        QCOMPARE(table->item(0, 0)->text(), u"4"_s);
+        // Selecting the event in the timeline shows it in the inspector (routed by the window).
+        QTableView *table = w->timeline()->tableView();
+        table->setFocus();
+        table->selectRow(0);
+        auto *title = w->inspector()->findChild<QLabel *>(u"inspectorTitle"_s);
+        QVERIFY(title);
+        QTRY_VERIFY2(title->text().contains(u"AccountOpened"_s), qPrintable(title->text()));
+    }
+
+    void anInvalidCommandShowsTheFieldErrorAndWritesNothing()
+    {
+        auto w = openWindow(u"invalid.db"_s);
+        fillCommand(*w, u"OpenAccount"_s, u"account-1"_s, {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}});
+        send(*w);
+        QCOMPARE(w->session()->store()->headPosition(), 1);
+        // An overdraft: the domain rejects it, the amount field is pointed at.
+        fillCommand(*w, u"Withdraw"_s, u"account-1"_s, {{u"amount"_s, u"50"_s}});
+        send(*w);
+        QCOMPARE(w->session()->store()->headPosition(), 1);
+        auto *outcome = w->console()->findChild<QLabel *>(u"outcomeLabel"_s);
+        QVERIFY2(outcome->text().contains(u"insufficient funds"_s), qPrintable(outcome->text()));
+        // Invalid input never leaves the form.
+        fillCommand(*w, u"Deposit"_s, u"account-1"_s, {{u"amount"_s, u"0"_s}});
+        auto *button = w->console()->findChild<QAbstractButton *>(u"sendButton"_s);
+        if (button->isEnabled())
+            button->click();
+        QCOMPARE(w->session()->store()->headPosition(), 1);
+        QWidget *amount = w->console()->findChild<QWidget *>(u"field:amount"_s);
+        QVERIFY(amount);
+        const QString error = amount->property("fieldError").toString();
+        QVERIFY2(error.contains(u"at least 0.01"_s), qPrintable(error));
+    }
+
+    void filtersNarrowTheTimeline()
+    {
+        auto w = openWindow(u"filters.db"_s);
+        for (int i = 1; i <= 3; ++i) {
+            fillCommand(*w, u"OpenAccount"_s, u"account-%1"_s.arg(i),
+                        {{u"owner"_s, u"Owner %1"_s.arg(i)}, {u"currency"_s, u"EUR"_s}});
+            send(*w);
+        }
+        fillCommand(*w, u"Deposit"_s, u"account-2"_s, {{u"amount"_s, u"5"_s}});
+        send(*w);
+        QCOMPARE(w->session()->store()->headPosition(), 4);
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 4);
+        w->timeline()->setStreamFilter(u"account-2"_s);
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 2);
+        const QStringList streams = timelineColumn(*w, u"Stream"_s);
+        QCOMPARE(streams, (QStringList{u"account-2"_s, u"account-2"_s}));
+        w->timeline()->clearFilters();
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 4);
+    }
+
+    void followLiveShowsEventsFromAnotherProcess()
+    {
+        auto w = openWindow(u"live.db"_s);
+        fillCommand(*w, u"OpenAccount"_s, u"account-1"_s, {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}});
+        send(*w);
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 1);
+        QProcess cli;
+        cli.start(cliPath(), {u"exec"_s, w->session()->storePath(), u"--domain"_s, bankPack(), u"--stream"_s,
+                              u"account-1"_s, u"Deposit"_s, uR"({"amount": 3})"_s});
+        QVERIFY(cli.waitForFinished(30000));
+        QCOMPARE(cli.exitCode(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(w->timeline()->model()->rowCount(), 2, 10000);
+        QTRY_VERIFY(timelineTypes(*w).contains(u"MoneyDeposited"_s));
+        QTRY_VERIFY(statusTexts(*w).contains(u"head 2"_s));
     }
 
     void aForeignFileIsRefusedAndTheCurrentStoreStays()
     {
-        const QString good = m_dir.filePath(u"good.db"_s);
-        QVERIFY(es::EventStore::open(good, es::EventStore::Mode::Create));
+        auto w = openWindow(u"good.db"_s);
         const QString bad = m_dir.filePath(u"bad.db"_s);
         QFile f(bad);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write("this is not a database");
         f.close();
-
-        MainWindow w;
-        QVERIFY(w.openStore(good, false));
-        QVERIFY(!w.openStore(bad, false));
-        QVERIFY2(w.lastError().contains(u"not an Eventscope store"_s), qPrintable(w.lastError()));
-        QCOMPARE(w.store()->path(), good);
+        QVERIFY(!w->openStore(bad, false));
+        QVERIFY2(w->lastError().contains(u"not an Eventscope store"_s), qPrintable(w->lastError()));
+        QCOMPARE(w->session()->storePath(), m_dir.filePath(u"good.db"_s));
+        QFile check(bad);
+        QVERIFY(check.open(QIODevice::ReadOnly));
+        QCOMPARE(check.readAll(), QByteArray("this is not a database"));
     }
 
-    void readOnlyIsShown()
+    void readOnlyIsShownAndRefusesCommands()
     {
         const QString path = m_dir.filePath(u"ro.db"_s);
         QVERIFY(es::EventStore::open(path, es::EventStore::Mode::Create));
         MainWindow w;
-        QVERIFY(w.openStore(path, true));
-        QVERIFY(w.store()->isReadOnly());
+        w.show();
+        QVERIFY(w.openStore(path, true, false, bankPack()));
+        QVERIFY(w.session()->isReadOnly());
         QVERIFY(statusTexts(w).contains(u"READ-ONLY"_s));
+        auto *button = w.console()->findChild<QAbstractButton *>(u"sendButton"_s);
+        QVERIFY(button);
+        QVERIFY(!button->isEnabled());
     }
 
     void demoStoreHasAHistory()
     {
+        const QString demo = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + u"/demo.db"_s;
+        for (const char *suffix : {"", "-wal", "-shm"})
+            QFile::remove(demo + QLatin1StringView(suffix));
         MainWindow w;
         QVERIFY2(w.openDemoStore(), qPrintable(w.lastError()));
-        QVERIFY(w.store()->headPosition() > 5);
-        QVERIFY(w.store()->verify()->intact);
+        QVERIFY(w.session()->store()->headPosition() > 50);
+        QVERIFY(w.session()->store()->verify()->intact);
+        QVERIFY(w.session()->domain());
+    }
+
+    void reloadingThePackReportsChanges()
+    {
+        const QString pack = m_dir.filePath(u"bank-copy.js"_s);
+        QVERIFY(QFile::copy(bankPack(), pack));
+        MainWindow w;
+        QVERIFY(w.openStore(m_dir.filePath(u"reload.db"_s), false, true, pack));
+        QVERIFY(w.reloadPack());
+        QVERIFY2(w.lastMessage().contains(u"no change"_s), qPrintable(w.lastMessage()));
+        QFile f(pack);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("\n}} broken\n");
+        f.close();
+        QVERIFY(!w.reloadPack());
+        QVERIFY2(w.lastError().contains(u"bank-copy.js:"_s), qPrintable(w.lastError()));
+        QVERIFY(w.session()->domain()); // the working pack stays
     }
 };
 

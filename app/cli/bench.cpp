@@ -6,12 +6,15 @@
 //   3. aggregate load of a 10,000-event stream, with and without snapshots
 //   4. global log scan
 //   5. peak memory
+//   6. rebuild of a JavaScript table projection (shop Orders)
+//   7. live lag of the read side at 1,000 events/s
 
 #include "cli.h"
 
 #include "commandpipeline.h"
 #include "eventstore.h"
 #include "jsdomain.h"
+#include "projectionrunner.h"
 #include "repository.h"
 
 #include <QCommandLineParser>
@@ -19,6 +22,7 @@
 #include <QCryptographicHash>
 #include <QDateTime>
 #include <QDir>
+#include <QEventLoop>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -27,12 +31,16 @@
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QTemporaryDir>
+#include <QTimer>
 
 #include <sqlite3.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
 #include <cmath>
 #include <functional>
 #include <iterator>
@@ -902,6 +910,311 @@ int failWith(const Error &e)
     return exitcode::Usage;
 }
 
+// 6-7. Projections ----------------------------------------------------------------
+//
+// 6. Rebuild of the shop pack's Orders table projection (JavaScript handlers)
+//    over a synthetic order history: placed, paid, shipped; every event goes
+//    through key() and a handler. Timed: shadow build from position 0, diff
+//    against the live model, swap. The live catch-up of the same projection is
+//    shown too, and the raw EventStore::scan of the same events as the ceiling.
+// 7. Live lag: a writer thread appends one durable event per millisecond
+//    (1,000 events/s) through its own connection; the runner follows on this
+//    thread with its own connection and every shop projection. The lag of an
+//    event runs from its append's commit to the commit of the last projection
+//    batch that applies it (the whole read side caught up). Measured once
+//    with the in-process notification (eventsAppended) and once with only
+//    the data_version poll that serves other processes.
+
+constexpr double RebuildTarget = 100000; // events/s
+constexpr double LiveLagTargetMs = 100;  // p99
+constexpr int LivePollMs = 50;
+
+struct ProjectionFigure {
+    QString skipped; // why the figures were not taken
+    qint64 events = 0;
+    double rebuildSec = 0; // shadow build + diff + swap
+    double catchUpSec = 0; // live catch-up from position 0
+    double scanSec = 0;
+    qint64 rows = 0;
+    qint64 liveEvents = 0;
+    double liveSec = 0;
+    double lagP50Ms = 0, lagP99Ms = 0, lagMaxMs = 0;
+    double pollLagP50Ms = 0, pollLagP99Ms = 0;
+};
+
+QJsonObject shopOrderEvent(qint64 i, QString *type)
+{
+    static const QStringList customers{u"ann"_s, u"bob"_s, u"cyd"_s, u"dee"_s, u"eve"_s, u"fay"_s, u"gus"_s};
+    static const QStringList skus{u"MUG-RED"_s, u"MUG-BLUE"_s, u"TEAPOT"_s, u"CUP-SET"_s};
+    const qint64 order = i / 3;
+    const QString orderId = u"ord-%1"_s.arg(order, 8, 10, QChar(u'0'));
+    const QString customer = customers.at(int(order % customers.size()));
+    const QString at = u"2026-11-25T10:00:00.000Z"_s;
+    switch (i % 3) {
+    case 0: {
+        *type = u"OrderPlaced"_s;
+        const int quantity = int(order % 4) + 1;
+        const double price = 4.5 + double(order % 10);
+        return QJsonObject{{u"orderId"_s, orderId},
+                           {u"customer"_s, customer},
+                           {u"items"_s, QJsonArray{QJsonObject{{u"sku"_s, skus.at(int(order % skus.size()))},
+                                                               {u"quantity"_s, quantity},
+                                                               {u"unitPrice"_s, price}}}},
+                           {u"total"_s, quantity * price},
+                           {u"placedAt"_s, at}};
+    }
+    case 1:
+        *type = u"OrderPaid"_s;
+        return QJsonObject{{u"orderId"_s, orderId}, {u"customer"_s, customer}, {u"amount"_s, 10.5},
+                           {u"method"_s, u"card"_s}, {u"paidAt"_s, at}};
+    default:
+        *type = u"OrderShipped"_s;
+        return QJsonObject{{u"orderId"_s, orderId}, {u"customer"_s, customer}, {u"carrier"_s, u"DHL"_s},
+                           {u"trackingNumber"_s, u"TRK-%1"_s.arg(order)}, {u"shippedAt"_s, at}};
+    }
+}
+
+Status fillOrderHistory(EventStore *store, qint64 events)
+{
+    constexpr int PerAppend = 999; // whole orders per transaction
+    for (qint64 first = 0, batch = 0; first < events; first += PerAppend, ++batch) {
+        AppendRequest req;
+        req.stream = u"orders-%1"_s.arg(batch);
+        req.streamType = u"Order"_s;
+        req.publish = false;
+        const qint64 n = qMin<qint64>(PerAppend, events - first);
+        for (qint64 i = first; i < first + n; ++i) {
+            NewEvent e;
+            e.data = shopOrderEvent(i, &e.type);
+            req.events.append(std::move(e));
+        }
+        if (auto r = store->append(req); !r)
+            return r.error();
+    }
+    return {};
+}
+
+// One live run: returns the lag (ns) of each event.
+Status measureLiveLag(const QString &path, const QString &shopPack, qint64 events, bool notify,
+                      std::vector<qint64> *lags)
+{
+    using Clock = std::chrono::steady_clock;
+    removeStoreFiles(path);
+    if (auto st = createSchema(path); !st)
+        return st;
+    auto domain = JsDomain::load(shopPack);
+    if (!domain)
+        return domain.error();
+    std::vector<std::atomic<qint64>> appendedAt(size_t(events + 1));
+    for (auto &a : appendedAt)
+        a.store(0);
+    qint64 reached = 0; // every projection has applied up to here
+    QHash<QString, qint64> positions;
+    lags->assign(size_t(events + 1), -1);
+    ProjectionRunner::Options o;
+    o.pollIntervalMs = notify ? 0 : LivePollMs;
+    o.batchHook = [&](const ProjectionRunner::BatchInfo &b) {
+        if (!b.committed)
+            return;
+        positions[b.projection] = b.position;
+        qint64 all = std::numeric_limits<qint64>::max();
+        for (qint64 p : std::as_const(positions))
+            all = qMin(all, p);
+        if (positions.size() < 4)
+            return;
+        const qint64 now = Clock::now().time_since_epoch().count();
+        for (qint64 p = reached + 1; p <= qMin(all, events); ++p) {
+            const qint64 t = appendedAt[size_t(p)].load();
+            if (t > 0)
+                (*lags)[size_t(p)] = now - t;
+        }
+        reached = qMax(reached, all);
+    };
+    auto runner = ProjectionRunner::open(path, domain->get(), o);
+    if (!runner)
+        return runner.error();
+    ProjectionRunner *r = runner->get();
+    if (r->projections().size() != 4)
+        return Error::make(ErrorCode::Invalid, u"the shop pack was expected to declare 4 projections, it has %1"_s.arg(
+                                                   r->projections().size()));
+    r->start();
+
+    std::atomic<bool> done{false};
+    Status writerStatus;
+    std::thread writer([&] {
+        EventStore::Options so; // durable: one fsync per event, as commands are
+        auto store = EventStore::open(path, so);
+        if (!store) {
+            writerStatus = store.error();
+            done = true;
+            return;
+        }
+        const auto start = Clock::now();
+        for (qint64 i = 0; i < events; ++i) {
+            std::this_thread::sleep_until(start + std::chrono::milliseconds(i));
+            AppendRequest req;
+            req.stream = u"live-%1"_s.arg(i / 3);
+            req.streamType = u"Order"_s;
+            NewEvent e;
+            e.data = shopOrderEvent(i, &e.type);
+            req.events.append(std::move(e));
+            auto a = (*store)->append(req);
+            if (!a) {
+                writerStatus = a.error();
+                break;
+            }
+            appendedAt[size_t(a->lastPosition())].store(Clock::now().time_since_epoch().count());
+            if (notify) {
+                const EventList appended = a->events;
+                QMetaObject::invokeMethod(r, [r, appended] { r->notifyAppended(appended); }, Qt::QueuedConnection);
+            }
+        }
+        done = true;
+    });
+    QEventLoop loop;
+    QTimer check;
+    QElapsedTimer waited;
+    waited.start();
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if ((done && reached >= events) || waited.elapsed() > events + 60000)
+            loop.quit();
+    });
+    check.start(5);
+    loop.exec();
+    writer.join();
+    r->stop();
+    if (!writerStatus)
+        return writerStatus;
+    if (reached < events)
+        return Error::make(ErrorCode::Io, u"the projections did not catch up with the live writer (at %1 of %2)"_s.arg(
+                                              reached)
+                                              .arg(events));
+    lags->erase(lags->begin()); // position 0
+    return {};
+}
+
+Status benchProjections(Context &c, const QString &shopPack, ProjectionFigure &f)
+{
+    if (!QFileInfo::exists(shopPack)) {
+        f.skipped = u"no shop pack at %1"_s.arg(shopPack);
+        return {};
+    }
+    auto domain = JsDomain::load(shopPack);
+    if (!domain)
+        return Error::make(domain.error().code, u"%1: %2"_s.arg(shopPack, domain.error().message));
+
+    // 6. Rebuild.
+    f.events = qMin<qint64>(c.events, 300000);
+    const QString path = storePath(c, u"projections.es"_s);
+    removeStoreFiles(path);
+    EventStore::Options so;
+    so.mode = EventStore::Mode::Create;
+    so.durability = EventStore::Durability::Normal;
+    auto store = EventStore::open(path, so);
+    if (!store)
+        return store.error();
+    progress(u"[6/7] projections: appending %1 order events"_s.arg(f.events));
+    if (auto st = fillOrderHistory(store->get(), f.events); !st)
+        return st;
+    ProjectionRunner::Options o;
+    o.projections = {u"Orders"_s};
+    auto runner = ProjectionRunner::create(store->get(), domain->get(), o);
+    if (!runner)
+        return runner.error();
+    QElapsedTimer t;
+    progress(u"[6/7] projections: live catch-up of Orders from position 0"_s);
+    t.start();
+    auto applied = (*runner)->catchUp();
+    if (!applied)
+        return applied.error();
+    f.catchUpSec = seconds(t.nsecsElapsed());
+    progress(u"[6/7] projections: rebuild of Orders (shadow, diff, swap)"_s);
+    t.start();
+    auto diff = (*runner)->rebuild(u"Orders"_s);
+    if (!diff)
+        return diff.error();
+    f.rebuildSec = seconds(t.nsecsElapsed());
+    if (!diff->isEmpty())
+        return Error::make(ErrorCode::Invalid, u"the rebuild of Orders differs from its live catch-up: %1"_s.arg(
+                                                   QString::fromUtf8(QJsonDocument(diff->toJson()).toJson())));
+    f.rows = diff->unchanged;
+    t.start();
+    qint64 scanned = 0;
+    if (auto st = (*store)->scan(1, [&scanned](const RecordedEvent &) { return ++scanned > 0; }); !st)
+        return st;
+    f.scanSec = seconds(t.nsecsElapsed());
+    runner->reset();
+    store->reset();
+
+    // 7. Live lag at 1,000 events/s.
+    const qint64 liveSeconds = c.events >= 1000000 ? 5 : 3;
+    f.liveEvents = liveSeconds * 1000;
+    f.liveSec = double(liveSeconds);
+    std::vector<qint64> lags;
+    progress(u"[7/7] projections: live lag, %1 s at 1,000 events/s (in-process notification)"_s.arg(liveSeconds));
+    if (auto st = measureLiveLag(storePath(c, u"live.es"_s), shopPack, f.liveEvents, true, &lags); !st)
+        return st;
+    f.lagP50Ms = percentileMs(lags, 0.50);
+    f.lagP99Ms = percentileMs(lags, 0.99);
+    f.lagMaxMs = percentileMs(lags, 1.0);
+    progress(u"[7/7] projections: live lag, %1 s at 1,000 events/s (data_version poll every %2 ms)"_s.arg(liveSeconds)
+                 .arg(LivePollMs));
+    if (auto st = measureLiveLag(storePath(c, u"live-poll.es"_s), shopPack, f.liveEvents, false, &lags); !st)
+        return st;
+    f.pollLagP50Ms = percentileMs(lags, 0.50);
+    f.pollLagP99Ms = percentileMs(lags, 0.99);
+    return {};
+}
+
+QJsonObject projectionJson(const ProjectionFigure &f)
+{
+    if (!f.skipped.isEmpty())
+        return QJsonObject{{u"skipped"_s, f.skipped}};
+    const double rebuildRate = ratioOf(double(f.events), f.rebuildSec);
+    return QJsonObject{
+        {u"rebuild"_s, QJsonObject{{u"eventscope"_s, rebuildRate},
+                                   {u"unit"_s, u"events/s"_s},
+                                   {u"target"_s, RebuildTarget},
+                                   {u"pass"_s, rebuildRate >= RebuildTarget},
+                                   {u"events"_s, f.events},
+                                   {u"rows"_s, f.rows},
+                                   {u"seconds"_s, f.rebuildSec},
+                                   {u"catchUpEventsPerSecond"_s, ratioOf(double(f.events), f.catchUpSec)},
+                                   {u"rawScanEventsPerSecond"_s, ratioOf(double(f.events), f.scanSec)}}},
+        {u"liveLag"_s, QJsonObject{{u"p50Ms"_s, f.lagP50Ms},
+                                   {u"p99Ms"_s, f.lagP99Ms},
+                                   {u"maxMs"_s, f.lagMaxMs},
+                                   {u"targetP99Ms"_s, LiveLagTargetMs},
+                                   {u"pass"_s, f.lagP99Ms <= LiveLagTargetMs},
+                                   {u"eventsPerSecond"_s, 1000},
+                                   {u"events"_s, f.liveEvents},
+                                   {u"pollP50Ms"_s, f.pollLagP50Ms},
+                                   {u"pollP99Ms"_s, f.pollLagP99Ms},
+                                   {u"pollIntervalMs"_s, LivePollMs}}},
+    };
+}
+
+QList<Row> projectionRows(const ProjectionFigure &f)
+{
+    if (!f.skipped.isEmpty())
+        return {Row{u"6-7. projections"_s, u"-"_s, u"-"_s, u"-"_s, u"-"_s, u"skipped: "_s + f.skipped}};
+    const double rebuildRate = ratioOf(double(f.events), f.rebuildSec);
+    const double scanRate = ratioOf(double(f.events), f.scanSec);
+    return {
+        Row{u"6. rebuild Orders (JS table projection), %1 events (events/s)"_s.arg(grouped(double(f.events))),
+            grouped(rebuildRate), grouped(scanRate) + u" scan"_s, fixed(ratioOf(rebuildRate, scanRate)) + u"x"_s,
+            u">= %1"_s.arg(grouped(RebuildTarget)), rebuildRate >= RebuildTarget ? u"PASS"_s : u"MISS"_s},
+        Row{u"   live catch-up of the same (events/s)"_s, grouped(ratioOf(double(f.events), f.catchUpSec)), u"-"_s,
+            u"-"_s, u"-"_s, u"info"_s},
+        Row{u"7. live lag at 1,000 events/s, 4 projections, p50 / p99 (ms)"_s,
+            fixed(f.lagP50Ms, 1) + u" / "_s + fixed(f.lagP99Ms, 1), u"-"_s, u"-"_s,
+            u"p99 <= %1"_s.arg(fixed(LiveLagTargetMs, 0)), f.lagP99Ms <= LiveLagTargetMs ? u"PASS"_s : u"MISS"_s},
+        Row{u"   same, other process (poll every %1 ms), p50 / p99 (ms)"_s.arg(LivePollMs),
+            fixed(f.pollLagP50Ms, 1) + u" / "_s + fixed(f.pollLagP99Ms, 1), u"-"_s, u"-"_s, u"-"_s, u"info"_s},
+    };
+}
+
+
 } // namespace
 
 int runBench(const QStringList &args)
@@ -988,6 +1301,7 @@ int runBench(const QStringList &args)
     CommandFigure commands;
     LoadFigure load;
     ScanFigure scan;
+    ProjectionFigure projections;
 
     // Each stage in turn, with its wall time on stderr.
     const struct {
@@ -998,6 +1312,7 @@ int runBench(const QStringList &args)
         {"durable commands", [&] { return benchCommands(c, commands); }},
         {"aggregate load", [&] { return benchLoad(c, load); }},
         {"global scan", [&] { return benchScan(c, scan); }},
+        {"projections", [&] { return benchProjections(c, QFileInfo(packPath).dir().filePath(u"shop.js"_s), projections); }},
     };
     for (const auto &stage : stages) {
         QElapsedTimer t;
@@ -1069,6 +1384,7 @@ int runBench(const QStringList &args)
             {u"commands"_s, cmdJ},
             {u"aggregateLoad"_s, loadJ},
             {u"scan"_s, scanJ},
+            {u"projections"_s, projectionJson(projections)},
             {u"peakRssMb"_s, rssMb},
             {u"seconds"_s, seconds(wall.nsecsElapsed())},
         };
@@ -1096,6 +1412,7 @@ int runBench(const QStringList &args)
     rows << Row{u"4. global scan, %1 events (rows/s)"_s.arg(grouped(double(scan.rows))), grouped(scanEngine),
                 grouped(scanRaw), fixed(scanRatio) + u"x"_s, atLeast(ScanTarget), verdict(scanRatio, ScanTarget)};
     rows << Row{u"5. peak memory, ru_maxrss (MB)"_s, grouped(rssMb), u"-"_s, u"-"_s, u"-"_s, u"info"_s};
+    rows << projectionRows(projections);
     printTable(rows);
     out() << "\nappend payloads ~" << append.payloadBytes << " bytes; aggregate load: median of "
           << load.repetitions << ", snapshot at version " << load.snapshotVersion << " then "

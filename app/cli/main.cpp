@@ -4,6 +4,8 @@
 #include "eventio.h"
 #include "eventstore.h"
 #include "jsdomain.h"
+#include "projectionrunner.h"
+#include "readstore.h"
 #include "timetravel.h"
 #include "workload.h"
 
@@ -15,6 +17,7 @@
 #include <QJsonDocument>
 #include <QMap>
 
+#include <cstdlib>
 #include <functional>
 
 using namespace Qt::StringLiterals;
@@ -570,6 +573,303 @@ int cmdGenerate(QCommandLineParser &p)
     return stats->failed > 0 ? exitcode::Failed : exitcode::Ok;
 }
 
+// --- project / query (read models) --------------------------------------------
+
+QString projectionStatusLine(const ProjectionStatus &s)
+{
+    QString line = u"%1  %2  %3  position %4 of %5"_s.arg(s.name.leftJustified(20), projectionKindName(s.kind).leftJustified(6),
+                                                           projectionStateName(s.state).leftJustified(10))
+                       .arg(s.position)
+                       .arg(s.head);
+    if (s.lagEvents > 0)
+        line += u", %1 behind (%2 s)"_s.arg(s.lagEvents).arg(s.lagSeconds, 0, 'f', 1);
+    if (s.eventsPerSecond > 0)
+        line += u", %1 events/s"_s.arg(qint64(s.eventsPerSecond));
+    if (s.delayMs > 0)
+        line += u", delay %1 ms"_s.arg(s.delayMs);
+    if (s.rebuildPosition >= 0)
+        line += u", rebuild at %1"_s.arg(s.rebuildPosition);
+    if (s.skipped > 0)
+        line += u", %1 skipped"_s.arg(s.skipped);
+    if (!s.lastError.isEmpty()) {
+        line += u"\n      error: "_s + s.lastError;
+        if (s.errorPosition > 0)
+            line += u"\n      at event %1 (%2, id %3): fix the pack then --resume %4, or --skip %4"_s.arg(s.errorPosition)
+                        .arg(s.errorEventType, s.errorEventId, s.name);
+    }
+    if (!s.rebuildError.isEmpty())
+        line += u"\n      last rebuild failed: "_s + s.rebuildError;
+    return line;
+}
+
+void printDiff(const ProjectionDiff &d, bool swapped)
+{
+    out() << (swapped ? "rebuilt " : "rebuilt (dry run, live model kept) ") << d.projection << " at position "
+          << d.shadowPosition << ": " << d.added << " added, " << d.removed << " removed, " << d.changed
+          << " changed, " << d.unchanged << " unchanged" << Qt::endl;
+    for (const RowChange &c : d.samples) {
+        const char *mark = c.kind == RowChange::Kind::Added ? "+" : c.kind == RowChange::Kind::Removed ? "-" : "~";
+        out() << "  " << mark << " " << c.key;
+        if (c.kind != RowChange::Kind::Added)
+            out() << "  before " << QJsonDocument(c.before).toJson(QJsonDocument::Compact);
+        if (c.kind != RowChange::Kind::Removed)
+            out() << "  after " << QJsonDocument(c.after).toJson(QJsonDocument::Compact);
+        out() << Qt::endl;
+    }
+}
+
+int cmdProject(QCommandLineParser &p)
+{
+    QString error;
+    const QString path = requireStorePath(p, &error);
+    if (path.isEmpty())
+        return usage(error);
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    ProjectionRunner::Options o;
+    o.readStorePath = p.value(u"read-store"_s);
+    if (p.isSet(u"batch"_s)) {
+        qint64 n = 0;
+        if (!parseInt(p.value(u"batch"_s), &n) || n < 1 || n > 1'000'000)
+            return usage(u"--batch must be a number of events between 1 and 1000000"_s);
+        o.batchSize = int(n);
+    }
+    // Crash tests: die without any cleanup after N committed batches.
+    const qint64 exitAfter = qEnvironmentVariableIntValue("EVENTSCOPE_TEST_EXIT_AFTER_BATCHES");
+    if (exitAfter > 0) {
+        o.batchHook = [exitAfter](const ProjectionRunner::BatchInfo &b) {
+            if (b.committed && b.batches >= exitAfter)
+                std::_Exit(86);
+        };
+    }
+    auto runner = ProjectionRunner::open(path, domain->get(), o);
+    if (!runner)
+        return fail(runner.error());
+    ProjectionRunner *r = runner->get();
+    const bool json = p.isSet(u"json"_s);
+
+    // One control action at most, then the usual catch-up and status.
+    if (p.isSet(u"pause"_s)) {
+        if (auto st = r->pause(p.value(u"pause"_s)); !st)
+            return fail(st.error());
+    }
+    if (p.isSet(u"resume"_s)) {
+        if (auto st = r->resume(p.value(u"resume"_s)); !st)
+            return fail(st.error());
+    }
+    if (p.isSet(u"skip"_s)) {
+        if (auto st = r->skip(p.value(u"skip"_s), p.value(u"reason"_s), p.value(u"actor"_s)); !st)
+            return fail(st.error());
+    }
+    if (p.isSet(u"delay"_s)) {
+        const QString spec = p.value(u"delay"_s);
+        const qsizetype eq = spec.indexOf(u'=');
+        qint64 ms = 0;
+        if (eq <= 0 || !parseInt(spec.mid(eq + 1), &ms))
+            return usage(u"--delay takes NAME=MS (MS -1 restores the pack's default)"_s);
+        if (auto st = r->setDelay(spec.left(eq), int(ms)); !st)
+            return fail(st.error());
+    }
+    if (p.isSet(u"rebuild"_s)) {
+        const bool tty = !json;
+        auto d = r->rebuild(p.value(u"rebuild"_s), p.isSet(u"dry-run"_s), [tty](qint64 done, qint64 head) {
+            if (tty && head > 100000)
+                err() << "\rrebuilding: " << done << " / " << head << Qt::flush;
+            return true;
+        });
+        if (tty)
+            err() << "\r" << Qt::flush;
+        if (!d)
+            return fail(d.error());
+        if (json)
+            printJson(d->toJson());
+        else
+            printDiff(*d, !p.isSet(u"dry-run"_s));
+        return exitcode::Ok;
+    }
+    if (!p.isSet(u"status"_s)) {
+        auto applied = r->catchUp();
+        if (!applied)
+            return fail(applied.error());
+    }
+    if (p.isSet(u"follow"_s)) {
+        QObject::connect(r, &ProjectionRunner::statusChanged, [json](const ProjectionStatus &s) {
+            if (json)
+                out() << QJsonDocument(s.toJson()).toJson(QJsonDocument::Compact) << Qt::endl;
+            else
+                out() << projectionStatusLine(s) << Qt::endl;
+        });
+        QObject::connect(r, &ProjectionRunner::pagesInvalidated,
+                         [json](const QString &projection, const QStringList &paths, qint64 position) {
+                             if (!json)
+                                 out() << "invalidate " << projection << " @" << position << ": "
+                                       << paths.join(u' ') << Qt::endl;
+                         });
+        r->start();
+        return QCoreApplication::exec();
+    }
+    const QList<ProjectionStatus> statuses = r->statuses();
+    bool failed = false;
+    QJsonArray a;
+    for (const ProjectionStatus &s : statuses) {
+        failed |= s.state == ProjectionState::Failed;
+        a.append(s.toJson());
+    }
+    if (json) {
+        printJson(a);
+    } else {
+        if (statuses.isEmpty())
+            out() << "the pack declares no projections" << Qt::endl;
+        for (const ProjectionStatus &s : statuses)
+            out() << projectionStatusLine(s) << Qt::endl;
+    }
+    return failed ? exitcode::Failed : exitcode::Ok;
+}
+
+QString cellText(const QJsonValue &v)
+{
+    if (v.isString())
+        return v.toString();
+    if (v.isNull() || v.isUndefined())
+        return u"null"_s;
+    if (v.isObject())
+        return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
+    if (v.isArray())
+        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
+    return v.toVariant().toString();
+}
+
+void printRow(const ReadRow &row)
+{
+    out() << row.key;
+    for (auto it = row.value.constBegin(); it != row.value.constEnd(); ++it) {
+        if (it.key() == u"html")
+            continue;
+        out() << "  " << it.key() << "=" << cellText(it.value());
+    }
+    out() << Qt::endl;
+}
+
+int cmdQuery(QCommandLineParser &p)
+{
+    const QStringList args = p.positionalArguments();
+    if (args.size() < 2)
+        return usage(u"usage: query STORE --domain PACK PROJECTION [--key K | --filter EXPR... | --search TEXT] "
+                     "[--as-of POS]"_s);
+    const QString path = args.at(0);
+    const QString name = args.at(1);
+    auto domain = openDomain(p);
+    if (!domain)
+        return fail(domain.error());
+    QStringList declared;
+    for (const ProjectionSpec &spec : (*domain)->info().projections)
+        declared << spec.name;
+    if (!declared.contains(name))
+        return usage(u"the pack %1 has no projection named %2 (it has: %3)"_s.arg(
+            (*domain)->info().name, name, declared.isEmpty() ? u"none"_s : declared.join(u", "_s)));
+    const int modes = int(p.isSet(u"key"_s)) + int(p.isSet(u"search"_s)) + int(p.isSet(u"filter"_s));
+    if (modes > 1)
+        return usage(u"give one of --key, --filter, --search"_s);
+    qint64 limit = 20;
+    if (p.isSet(u"limit"_s) && (!parseInt(p.value(u"limit"_s), &limit) || limit < 1 || limit > 100000))
+        return usage(u"--limit must be between 1 and 100000"_s);
+    const bool json = p.isSet(u"json"_s);
+
+    auto store = EventStore::open(path, EventStore::Mode::ReadOnly);
+    if (!store)
+        return fail(store.error());
+    std::unique_ptr<ReadStore> readStore;
+    if (p.isSet(u"as-of"_s)) {
+        qint64 pos = 0;
+        if (!parseInt(p.value(u"as-of"_s), &pos) || pos < 0)
+            return usage(u"--as-of must be a global position (a non-negative integer)"_s);
+        auto scratch = ProjectionRunner::buildAsOf(store->get(), domain->get(), pos, {name});
+        if (!scratch)
+            return fail(scratch.error());
+        readStore = std::move(*scratch);
+    } else {
+        const QString readPath = p.isSet(u"read-store"_s) ? p.value(u"read-store"_s) : path;
+        auto rs = ReadStore::open(readPath, true);
+        if (!rs)
+            return fail(rs.error());
+        readStore = std::move(*rs);
+        // Queries read the read model only: say how far behind the log it is.
+        auto cp = readStore->checkpoint(name);
+        if (cp && *cp && !json) {
+            const qint64 head = (*store)->headPosition();
+            if ((*cp)->position < head)
+                err() << name << " is at position " << (*cp)->position << " of " << head << " ("
+                      << head - (*cp)->position << " behind; run eventscope-cli project)" << Qt::endl;
+        }
+    }
+
+    if (p.isSet(u"key"_s)) {
+        auto row = readStore->byKey(name, p.value(u"key"_s));
+        if (!row)
+            return fail(row.error());
+        if (!*row) {
+            err() << "eventscope-cli: " << name << " has no row " << p.value(u"key"_s) << Qt::endl;
+            return exitcode::Failed;
+        }
+        if (json) {
+            printJson((*row)->toJson());
+        } else if ((*row)->value.contains(u"html"_s) && (*row)->value.contains(u"etag"_s)) {
+            out() << "path: " << (*row)->key << "\nversion: " << (*row)->value.value(u"version"_s).toInteger()
+                  << "\netag: " << (*row)->value.value(u"etag"_s).toString()
+                  << "\ntitle: " << (*row)->value.value(u"title"_s).toString() << "\n\n"
+                  << (*row)->value.value(u"html"_s).toString() << Qt::endl;
+        } else {
+            printRow(**row);
+        }
+        return exitcode::Ok;
+    }
+    if (p.isSet(u"search"_s)) {
+        auto hits = readStore->search(name, p.value(u"search"_s), int(limit), p.isSet(u"raw"_s));
+        if (!hits)
+            return fail(hits.error());
+        if (json) {
+            QJsonArray a;
+            for (const SearchHit &h : *hits)
+                a.append(h.toJson());
+            printJson(a);
+        } else {
+            for (const SearchHit &h : *hits)
+                out() << QString::number(h.rank, 'f', 4) << "  " << h.key << "  " << h.snippet << Qt::endl;
+        }
+        return exitcode::Ok;
+    }
+    ListQuery q;
+    for (const QString &f : p.values(u"filter"_s)) {
+        auto filter = RowFilter::parse(f);
+        if (!filter)
+            return usage(filter.error().message);
+        q.filters.append(*filter);
+    }
+    q.sortBy = p.value(u"sort"_s);
+    q.descending = p.isSet(u"desc"_s);
+    q.limit = int(limit);
+    q.after = p.value(u"after"_s);
+    auto page = readStore->list(name, q);
+    if (!page)
+        return fail(page.error());
+    if (json) {
+        QJsonArray rows;
+        for (const ReadRow &r : page->rows)
+            rows.append(r.toJson());
+        QJsonObject o{{u"rows"_s, rows}};
+        if (!page->nextCursor.isEmpty())
+            o.insert(u"next"_s, page->nextCursor);
+        printJson(o);
+    } else {
+        for (const ReadRow &r : page->rows)
+            printRow(r);
+        if (!page->nextCursor.isEmpty())
+            err() << "more: --after " << page->nextCursor << Qt::endl;
+    }
+    return exitcode::Ok;
+}
+
 QList<Subcommand> subcommands()
 {
     const auto json = [](QCommandLineParser &p) { p.addOption(jsonOption()); };
@@ -669,6 +969,54 @@ QList<Subcommand> subcommands()
     list.append({u"commands"_s, u"commands STORE"_s,
                  u"The command log: every command with its outcome, events and stage timings."_s, cmdCommands, json,
                  {u"STORE"_s}});
+    list.append({u"project"_s,
+                 u"project STORE --domain PACK [--status] [--rebuild NAME [--dry-run]] [--resume NAME | --skip NAME "
+                 "| --pause NAME | --delay NAME=MS] [--follow]"_s,
+                 u"Run the pack's projections: catch each read model up from its checkpoint (exactly once), print "
+                 "position, lag and state. Exit 1 when a projection is stopped by an error."_s,
+                 cmdProject,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                     p.addOption({u"status"_s, u"Only print the status; apply nothing."_s});
+                     p.addOption({u"rebuild"_s, u"Rebuild NAME from position 0 into shadow tables, print the diff "
+                                                "with the live model, then swap."_s,
+                                  u"NAME"_s});
+                     p.addOption({u"dry-run"_s, u"With --rebuild: print the diff, keep the live model."_s});
+                     p.addOption({u"resume"_s, u"Resume NAME (retries the event it stopped at)."_s, u"NAME"_s});
+                     p.addOption({u"skip"_s, u"Skip the event NAME stopped at (audited)."_s, u"NAME"_s});
+                     p.addOption({u"reason"_s, u"Why the event is skipped (with --skip)."_s, u"TEXT"_s});
+                     p.addOption({u"actor"_s, u"Who skips it (default: $USER)."_s, u"A"_s});
+                     p.addOption({u"pause"_s, u"Pause NAME."_s, u"NAME"_s});
+                     p.addOption({u"delay"_s, u"Artificial delay of a projection, NAME=MS (-1: the pack's)."_s,
+                                  u"NAME=MS"_s});
+                     p.addOption({u"follow"_s, u"Keep running: follow new events live, print status changes."_s});
+                     p.addOption({u"batch"_s, u"Events per transaction (default 1000)."_s, u"N"_s});
+                     p.addOption({u"read-store"_s, u"Keep the read models in FILE instead of STORE."_s, u"FILE"_s});
+                 },
+                 {u"STORE"_s}});
+    list.append({u"query"_s,
+                 u"query STORE --domain PACK PROJECTION [--key K | --filter EXPR... | --search TEXT] [--sort COL] "
+                 "[--desc] [--limit N] [--after CURSOR] [--as-of POS]"_s,
+                 u"Read a read model: one row (or page) by key, a filtered and sorted list with keyset paging, or a "
+                 "ranked full-text search. --as-of builds it as of a position in memory, leaving the live one "
+                 "alone. Filters: col=v, col!=v, col<v, col<=v, col>v, col>=v, col~text, col^prefix."_s,
+                 cmdQuery,
+                 [](QCommandLineParser &p) {
+                     p.addOption(jsonOption());
+                     p.addOption(domainOption());
+                     p.addOption({u"key"_s, u"The row's key (a page's path)."_s, u"K"_s});
+                     p.addOption({u"filter"_s, u"A condition (repeatable)."_s, u"EXPR"_s});
+                     p.addOption({u"search"_s, u"Full-text search (search projections)."_s, u"TEXT"_s});
+                     p.addOption({u"raw"_s, u"With --search: TEXT is FTS5 query syntax."_s});
+                     p.addOption({u"sort"_s, u"Sort by this column (default: the key)."_s, u"COL"_s});
+                     p.addOption({u"desc"_s, u"Sort descending."_s});
+                     p.addOption({u"limit"_s, u"Rows per page (default 20)."_s, u"N"_s});
+                     p.addOption({u"after"_s, u"The cursor printed by the previous page."_s, u"CURSOR"_s});
+                     p.addOption({u"as-of"_s, u"Build the projection as of this global position."_s, u"POS"_s});
+                     p.addOption({u"read-store"_s, u"The read models are in FILE, not in STORE."_s, u"FILE"_s});
+                 },
+                 {u"STORE"_s, u"PROJECTION"_s}});
     return list;
 }
 

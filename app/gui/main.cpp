@@ -3,7 +3,10 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
+#include <QDockWidget>
 #include <QFile>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 
@@ -20,7 +23,10 @@ int main(int argc, char **argv)
     parser.addVersionOption();
     parser.addOption({u"read-only"_s, u"Open the store read-only."_s});
     parser.addOption({u"demo"_s, u"Open the demo store (created on first use)."_s});
+    parser.addOption({u"domain"_s, u"The domain pack to load (a .js file)."_s, u"PACK"_s});
     parser.addOption({u"screenshot"_s, u"Save a picture of the window to FILE and quit."_s, u"FILE"_s});
+    parser.addOption({u"screenshots"_s, u"Save pictures of the window and of each view into DIR and quit."_s,
+                      u"DIR"_s});
     parser.addPositionalArgument(u"STORE"_s, u"The store to open."_s);
     parser.process(app);
 
@@ -28,7 +34,7 @@ int main(int argc, char **argv)
     window.show();
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty())
-        window.openStore(args.first(), parser.isSet(u"read-only"_s));
+        window.openStore(args.first(), parser.isSet(u"read-only"_s), false, parser.value(u"domain"_s));
     else if (parser.isSet(u"demo"_s))
         window.openDemoStore();
     else if (!Settings::lastStore().isEmpty() && QFile::exists(Settings::lastStore()))
@@ -36,6 +42,23 @@ int main(int argc, char **argv)
     else
         window.openDemoStore();
 
+    if (parser.isSet(u"screenshots"_s)) {
+        const QString dir = parser.value(u"screenshots"_s);
+        QDir().mkpath(dir);
+        // Give the views a moment to load their first page, then take the pictures.
+        QTimer::singleShot(2500, &window, [&window, dir] {
+            window.grab().save(dir + u"/main.png"_s);
+            const auto docks = window.findChildren<QDockWidget *>();
+            for (QDockWidget *d : docks) {
+                if (!d->isVisible())
+                    continue;
+                d->raise();
+                QApplication::processEvents();
+                d->widget()->grab().save(dir + u'/' + d->objectName().remove(u"Dock"_s) + u".png"_s);
+            }
+            QApplication::quit();
+        });
+    }
     if (parser.isSet(u"screenshot"_s)) {
         const QString file = parser.value(u"screenshot"_s);
         QMetaObject::invokeMethod(

@@ -1,36 +1,81 @@
 #include "mainwindow.h"
 
+#include "commandlog/commandlogview.h"
+#include "console/commandconsole.h"
 #include "demo.h"
-#include "eventstore.h"
+#include "inspector/inspectorview.h"
+#include "replay/replayview.h"
+#include "session.h"
 #include "settings.h"
-#include "storeoverview.h"
+#include "streams/streamsview.h"
+#include "timeline/timelineview.h"
 
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+QString samplePackPath(const QString &name)
+{
+    // Installed next to the sources in a build tree; the bank pack is also built in.
+    const QStringList candidates = {
+        QCoreApplication::applicationDirPath() + u"/../../resources/domains/"_s + name + u".js"_s,
+        QCoreApplication::applicationDirPath() + u"/../resources/domains/"_s + name + u".js"_s,
+        QDir::currentPath() + u"/resources/domains/"_s + name + u".js"_s,
+    };
+    for (const QString &c : candidates)
+        if (QFile::exists(c))
+            return QDir::cleanPath(c);
+    return name == u"bank"_s ? u":/domains/bank.js"_s : QString();
+}
+
+} // namespace
+
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent)
-    , m_overview(new es::StoreOverview(this))
+    , m_timeline(new es::TimelineView(this))
+    , m_console(new es::CommandConsole(this))
+    , m_inspector(new es::InspectorView(this))
+    , m_streams(new es::StreamsView(this))
+    , m_commandLog(new es::CommandLogView(this))
+    , m_replay(new es::ReplayView(this))
     , m_storeLabel(new QLabel(this))
+    , m_packLabel(new QLabel(this))
     , m_headLabel(new QLabel(this))
     , m_modeLabel(new QLabel(this))
+    , m_liveLabel(new QLabel(this))
+    , m_liveTimer(new QTimer(this))
 {
     setWindowTitle(tr("Eventscope"));
-    setCentralWidget(m_overview);
+    setCentralWidget(m_timeline);
+    buildDocks();
+    buildMenus();
+    routeNavigation();
+
+    m_liveLabel->setObjectName(u"liveIndicator"_s);
+    m_liveLabel->setToolTip(tr("Lights up when events arrive, from this window or another process"));
+    m_liveTimer->setSingleShot(true);
+    m_liveTimer->setInterval(600);
+    connect(m_liveTimer, &QTimer::timeout, this, [this] { m_liveLabel->setText(tr("○ live")); });
     statusBar()->addWidget(m_storeLabel, 1);
+    statusBar()->addPermanentWidget(m_packLabel);
     statusBar()->addPermanentWidget(m_modeLabel);
     statusBar()->addPermanentWidget(m_headLabel);
-    buildMenus();
-    resize(1100, 700);
+    statusBar()->addPermanentWidget(m_liveLabel);
+
+    resize(1400, 860);
+    m_defaultState = saveState();
     restoreGeometry(Settings::windowGeometry());
     restoreState(Settings::windowState());
     updateStatus();
@@ -38,35 +83,118 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow()
 {
-    m_overview->setStore(nullptr);
+    m_session.reset();
+}
+
+void MainWindow::buildDocks()
+{
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+    auto dock = [this](QWidget *w, const QString &title, const QString &name, Qt::DockWidgetArea area) {
+        auto *d = new QDockWidget(title, this);
+        d->setObjectName(name); // saveState/restoreState key
+        d->setWidget(w);
+        addDockWidget(area, d);
+        return d;
+    };
+    QDockWidget *console = dock(m_console, tr("Command Console"), u"consoleDock"_s, Qt::LeftDockWidgetArea);
+    QDockWidget *streams = dock(m_streams, tr("Streams"), u"streamsDock"_s, Qt::LeftDockWidgetArea);
+    tabifyDockWidget(console, streams);
+    console->raise();
+    QDockWidget *inspector = dock(m_inspector, tr("Inspector"), u"inspectorDock"_s, Qt::RightDockWidgetArea);
+    QDockWidget *replay = dock(m_replay, tr("Replay"), u"replayDock"_s, Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, replay);
+    inspector->raise();
+    dock(m_commandLog, tr("Command Log"), u"commandLogDock"_s, Qt::BottomDockWidgetArea);
+    resizeDocks({console, inspector}, {430, 440}, Qt::Horizontal);
 }
 
 void MainWindow::buildMenus()
 {
+    const QString filter = tr("Eventscope stores (*.db);;All files (*)");
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&New Store…"), QKeySequence::New, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("New Store"), QDir::homePath(),
-                                                          tr("Eventscope stores (*.db);;All files (*)"));
+    file->addAction(tr("&New Store…"), QKeySequence::New, this, [this, filter] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("New Store"), QDir::homePath(), filter);
         if (!path.isEmpty())
             openStore(path, false, true);
     });
-    file->addAction(tr("&Open Store…"), QKeySequence::Open, this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), QDir::homePath(),
-                                                          tr("Eventscope stores (*.db);;All files (*)"));
+    file->addAction(tr("&Open Store…"), QKeySequence::Open, this, [this, filter] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), QDir::homePath(), filter);
         if (!path.isEmpty())
             openStore(path, false);
     });
-    file->addAction(tr("Open Store &Read-Only…"), QKeySequence(u"Ctrl+Shift+O"_s), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store Read-Only"), QDir::homePath(),
-                                                          tr("Eventscope stores (*.db);;All files (*)"));
+    file->addAction(tr("Open Store &Read-Only…"), QKeySequence(u"Ctrl+Shift+O"_s), this, [this, filter] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store Read-Only"), QDir::homePath(), filter);
         if (!path.isEmpty())
             openStore(path, true);
     });
-    file->addAction(tr("Open &Demo Store"), QKeySequence(u"Ctrl+D"_s), this, [this] { openDemoStore(); });
+    file->addAction(tr("Open &Demo Store"), QKeySequence(u"Ctrl+Shift+D"_s), this, [this] { openDemoStore(); });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     refreshRecentMenu();
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+
+    QMenu *domain = menuBar()->addMenu(tr("&Domain"));
+    domain->addAction(tr("&Load Pack…"), QKeySequence(u"Ctrl+Shift+P"_s), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load Domain Pack"), QDir::homePath(),
+                                                          tr("Domain packs (*.js);;All files (*)"));
+        if (!path.isEmpty())
+            loadPack(path);
+    });
+    domain->addAction(tr("&Reload Pack"), QKeySequence(u"Ctrl+R"_s), this, [this] { reloadPack(); });
+    QMenu *samples = domain->addMenu(tr("&Sample Packs"));
+    for (const QString &name : {u"bank"_s, u"shop"_s, u"publishing"_s, u"identity"_s}) {
+        const QString path = samplePackPath(name);
+        QAction *a = samples->addAction(name, this, [this, path] { loadPack(path); });
+        a->setEnabled(!path.isEmpty());
+    }
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    const auto docks = findChildren<QDockWidget *>();
+    for (QDockWidget *d : docks)
+        m_viewMenu->addAction(d->toggleViewAction());
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(tr("Reset &Layout"), this, [this] { restoreState(m_defaultState); });
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About Eventscope"), this, [this] {
+        QMessageBox::about(this, tr("About Eventscope"),
+                           tr("<b>Eventscope %1</b><p>A workbench for CQRS and event-sourced systems: issue commands, "
+                              "browse the event log, replay any aggregate, verify the hash chain.</p>")
+                               .arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::routeNavigation()
+{
+    using namespace es;
+    connect(m_timeline, &TimelineView::eventSelected, m_inspector, &InspectorView::showEvent);
+    connect(m_inspector, &InspectorView::showStreamRequested, this, [this](const QString &stream) {
+        m_timeline->setStreamFilter(stream);
+        m_streams->selectStream(stream);
+    });
+    connect(m_inspector, &InspectorView::showCorrelationRequested, m_timeline, &TimelineView::setCorrelationFilter);
+    connect(m_inspector, &InspectorView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_inspector, &InspectorView::replayRequested, this, [this](const QString &stream, qint64 version) {
+        m_replay->showReplay(stream, version);
+        if (auto *dock = qobject_cast<QDockWidget *>(m_replay->parentWidget())) {
+            dock->show();
+            dock->raise();
+        }
+    });
+    connect(m_console, &CommandConsole::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_commandLog, &CommandLogView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_streams, &StreamsView::streamActivated, m_timeline, &TimelineView::setStreamFilter);
+}
+
+void MainWindow::setSessionOnViews()
+{
+    es::Session *s = m_session.get();
+    m_timeline->setSession(s);
+    m_console->setSession(s);
+    m_inspector->setSession(s);
+    m_streams->setSession(s);
+    m_commandLog->setSession(s);
+    m_replay->setSession(s);
 }
 
 void MainWindow::refreshRecentMenu()
@@ -78,24 +206,47 @@ void MainWindow::refreshRecentMenu()
     m_recentMenu->setEnabled(!recent.isEmpty());
 }
 
-bool MainWindow::openStore(const QString &path, bool readOnly, bool create)
+bool MainWindow::openStore(const QString &path, bool readOnly, bool create, const QString &packPath)
 {
-    es::EventStore::Options options;
-    options.mode = readOnly ? es::EventStore::Mode::ReadOnly
-                            : (create ? es::EventStore::Mode::Create : es::EventStore::Mode::ReadWrite);
-    auto opened = es::EventStore::open(path, options);
+    es::Session::Options o;
+    o.storePath = path;
+    o.readOnly = readOnly;
+    o.create = create;
+    QString pack = packPath.isEmpty() ? Settings::lastPack() : packPath;
+    if (pack.isEmpty() || (!pack.startsWith(u':') && !QFile::exists(pack)))
+        pack = samplePackPath(u"bank"_s);
+    o.packPath = pack;
+    auto opened = es::Session::open(o);
+    QString packProblem;
+    if (!opened && opened.error().code == es::ErrorCode::Script) {
+        // The store is fine, the pack is not: open for browsing, say why commands are off.
+        packProblem = opened.error().message;
+        o.packPath.clear();
+        opened = es::Session::open(o);
+    }
     if (!opened) {
         showError(tr("Cannot open store"), opened.error().message);
         return false;
     }
-    m_overview->setStore(nullptr);
-    m_store = std::move(*opened);
-    connect(m_store.get(), &es::EventStore::eventsAppended, this, &MainWindow::updateStatus);
-    m_overview->setStore(m_store.get());
+    // Views let go of the old session before it is destroyed.
+    m_session.swap(*opened);
+    setSessionOnViews();
+    opened->reset();
+    connect(m_session.get(), &es::Session::headChanged, this, [this] {
+        updateStatus();
+        flashLive();
+    });
+    connect(m_session.get(), &es::Session::packChanged, this, &MainWindow::updateStatus);
     Settings::addRecentStore(path);
     Settings::setLastStore(path, readOnly);
+    if (!o.packPath.isEmpty())
+        Settings::setLastPack(o.packPath);
     refreshRecentMenu();
     updateStatus();
+    if (!packProblem.isEmpty())
+        showError(tr("The domain pack did not load"), packProblem);
+    else
+        showMessage(tr("Opened %1").arg(path));
     return true;
 }
 
@@ -104,38 +255,96 @@ bool MainWindow::openDemoStore()
     const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     QDir().mkpath(dir);
     const QString path = dir + u"/demo.db"_s;
+    const QString pack = samplePackPath(u"bank"_s);
     if (!QFile::exists(path)) {
-        auto made = es::createDemoStore(path, u":/domains/bank.js"_s);
+        QApplication::setOverrideCursor(Qt::WaitCursor);
+        auto made = es::createDemoStore(path, pack);
+        QApplication::restoreOverrideCursor();
         if (!made) {
             showError(tr("Cannot create the demo store"), made.error().message);
-            QFile::remove(path);
+            for (const char *suffix : {"", "-wal", "-shm"})
+                QFile::remove(path + QLatin1StringView(suffix));
             return false;
         }
     }
-    return openStore(path, false);
+    return openStore(path, false, false, pack);
+}
+
+bool MainWindow::loadPack(const QString &packPath)
+{
+    if (!m_session) {
+        showError(tr("No store"), tr("Open a store first, then load a domain pack."));
+        return false;
+    }
+    if (auto st = m_session->loadPack(packPath); !st) {
+        showError(tr("The domain pack did not load"), st.error().message);
+        return false;
+    }
+    Settings::setLastPack(packPath);
+    showMessage(tr("Loaded pack %1").arg(m_session->domain()->info().name));
+    return true;
+}
+
+bool MainWindow::reloadPack()
+{
+    if (!m_session || !m_session->domain()) {
+        showError(tr("No domain pack"), tr("Load a domain pack first."));
+        return false;
+    }
+    auto changes = m_session->reloadPack();
+    if (!changes) {
+        showError(tr("Reload failed: the previous pack stays in use"), changes.error().message);
+        return false;
+    }
+    showMessage(tr("Reloaded %1: %2").arg(m_session->domain()->info().name, *changes));
+    return true;
 }
 
 void MainWindow::updateStatus()
 {
-    if (!m_store) {
-        m_storeLabel->setText(tr("No store"));
+    if (!m_session) {
+        m_storeLabel->setText(tr("No store open — File ▸ Open Demo Store"));
         m_headLabel->clear();
         m_modeLabel->clear();
+        m_packLabel->clear();
+        m_liveLabel->clear();
         setWindowTitle(tr("Eventscope"));
         return;
     }
-    m_storeLabel->setText(m_store->path());
-    m_headLabel->setText(tr("head %1").arg(m_store->headPosition()));
-    m_modeLabel->setText(m_store->isReadOnly() ? tr("READ-ONLY") : tr("read-write"));
-    setWindowTitle(tr("%1 — Eventscope").arg(QFileInfo(m_store->path()).fileName()));
+    m_storeLabel->setText(m_session->storePath());
+    m_headLabel->setText(tr("head %1").arg(m_session->head()));
+    m_modeLabel->setText(m_session->isReadOnly() ? tr("READ-ONLY") : tr("read-write"));
+    m_modeLabel->setStyleSheet(m_session->isReadOnly() ? u"color: #b00020; font-weight: bold"_s : QString());
+    if (m_session->domain()) {
+        const auto &info = m_session->domain()->info();
+        m_packLabel->setText(tr("pack %1 %2").arg(info.name, info.version));
+    } else {
+        m_packLabel->setText(tr("no pack"));
+    }
+    if (m_liveLabel->text().isEmpty())
+        m_liveLabel->setText(tr("○ live"));
+    setWindowTitle(tr("%1 — Eventscope").arg(QFileInfo(m_session->storePath()).fileName()));
+}
+
+void MainWindow::flashLive()
+{
+    m_liveLabel->setText(tr("● live"));
+    m_liveTimer->start();
 }
 
 void MainWindow::showError(const QString &title, const QString &message)
 {
     m_lastError = message;
+    statusBar()->showMessage(title + u": "_s + message, 10000);
     if (qEnvironmentVariableIsSet("EVENTSCOPE_NO_DIALOGS"))
         return;
     QMessageBox::warning(this, title, message);
+}
+
+void MainWindow::showMessage(const QString &message)
+{
+    m_lastMessage = message;
+    statusBar()->showMessage(message, 8000);
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

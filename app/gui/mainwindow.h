@@ -6,41 +6,76 @@
 
 class QLabel;
 class QMenu;
+class QTimer;
 
 namespace es {
-class EventStore;
-class StoreOverview;
+class CommandConsole;
+class CommandLogView;
+class InspectorView;
+class ReplayView;
+class Session;
+class StreamsView;
+class TimelineView;
 } // namespace es
 
-// A thin host: menus, the status bar, and the views. Opening a store happens
-// here; views receive the store and never know each other.
+// A thin host: menus, the status bar, and the docks. It opens stores and packs
+// into a Session, hands the session to every view, and routes navigation
+// requests between views ("show this event", "show this stream", "replay to
+// here"); the views never know each other.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
     explicit MainWindow(QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Returns false (and shows why) when the file cannot be opened; the
-    // current store stays open then.
-    bool openStore(const QString &path, bool readOnly, bool create = false);
+    // Returns false (and shows why) when the store cannot be opened; the current
+    // store stays open then. packPath empty: the last pack used.
+    bool openStore(const QString &path, bool readOnly, bool create = false, const QString &packPath = {});
     bool openDemoStore();
-    es::EventStore *store() const { return m_store.get(); }
+    bool loadPack(const QString &packPath);
+    bool reloadPack();
+
+    es::Session *session() const { return m_session.get(); }
     QString lastError() const { return m_lastError; }
+    QString lastMessage() const { return m_lastMessage; }
+
+    es::TimelineView *timeline() const { return m_timeline; }
+    es::CommandConsole *console() const { return m_console; }
+    es::InspectorView *inspector() const { return m_inspector; }
+    es::StreamsView *streams() const { return m_streams; }
+    es::CommandLogView *commandLog() const { return m_commandLog; }
+    es::ReplayView *replay() const { return m_replay; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    void buildDocks();
     void buildMenus();
+    void routeNavigation();
     void refreshRecentMenu();
     void updateStatus();
+    void setSessionOnViews();
     void showError(const QString &title, const QString &message);
+    void showMessage(const QString &message);
+    void flashLive();
 
-    std::unique_ptr<es::EventStore> m_store;
-    es::StoreOverview *m_overview;
+    std::unique_ptr<es::Session> m_session;
+    es::TimelineView *m_timeline;
+    es::CommandConsole *m_console;
+    es::InspectorView *m_inspector;
+    es::StreamsView *m_streams;
+    es::CommandLogView *m_commandLog;
+    es::ReplayView *m_replay;
     QLabel *m_storeLabel;
+    QLabel *m_packLabel;
     QLabel *m_headLabel;
     QLabel *m_modeLabel;
+    QLabel *m_liveLabel;
+    QTimer *m_liveTimer;
     QMenu *m_recentMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QByteArray m_defaultState;
     QString m_lastError;
+    QString m_lastMessage;
 };

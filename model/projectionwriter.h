@@ -1,0 +1,80 @@
+#pragma once
+
+#include "domain.h"
+#include "projectiontypes.h"
+#include "readstore.h"
+
+#include <QHash>
+#include <QSet>
+
+namespace es {
+
+// Applies events to one projection's tables (live, shadow, or a scratch
+// store's) through the domain's handlers, with a write-back cache: each key is
+// read at most once and written at most once per batch.
+//
+// An event is atomic: when a handler fails on one of its keys, the event's
+// changes to the other keys are undone, so the batch can still commit every
+// event before it. The caller owns the transaction:
+//
+//     store->begin(); for each event: apply(); flush(); save checkpoint; store->commit();
+//     then committed() (or discard() after a rollback).
+class ProjectionWriter {
+public:
+    ProjectionWriter(ReadStore *store, ProjectionSchema schema, ReadStore::Tables tables);
+
+    const ProjectionSchema &schema() const { return m_schema; }
+    ReadStore::Tables tables() const { return m_tables; }
+
+    // The tables were created empty by this writer's owner: a key it has not
+    // written is known to be absent without a read (the rebuild's fast path).
+    void setFresh(bool fresh);
+
+    // Error{Script} when a handler (or key()) failed or returned something unusable;
+    // Error{Io} when the read store failed.
+    Status apply(Domain *domain, const RecordedEvent &event);
+    // Writes the touched rows; returns the keys (paths, for pages) whose value changed.
+    Result<QStringList> flush();
+    // After the transaction committed: the cache is kept (clean) for the next batch.
+    void committed();
+    // After a rollback: nothing written is known any more.
+    void discard();
+
+    bool hasPendingWrites() const { return !m_dirty.isEmpty(); }
+
+private:
+    struct Entry {
+        QJsonValue value = QJsonValue::Null; // null: absent (or a deleted page)
+        bool stored = false;   // a row exists in the table (a page tombstone counts)
+        qint64 rowid = 0;      // search: the document's rowid (joins the FTS index)
+        qint64 version = 0;    // page: writes so far, tombstones included
+        qint64 position = 0;   // the event that last changed it
+        QByteArray encoded;    // search: the document; page: its data, as compact JSON
+    };
+
+    Result<Entry *> entry(const QString &key);
+    Result<QJsonValue> normalise(const QJsonValue &next, const RecordedEvent &event, const QString &key,
+                                 QByteArray *encoded) const;
+    Error handlerError(const RecordedEvent &event, const QString &key, const QString &message) const;
+    Status writeEntry(const QString &key, Entry &e);
+
+    ReadStore *m_store;
+    ProjectionSchema m_schema;
+    ReadStore::Tables m_tables;
+    QString m_table;
+    QString m_fts;
+    QString m_select;
+    QString m_upsert;
+    QString m_delete;
+    QString m_insertDoc;
+    QString m_updateDoc;
+    QString m_insertFts;
+    QString m_deleteFts;
+
+    QHash<QString, Entry> m_cache;
+    QSet<QString> m_dirty;
+    bool m_fresh = false;
+    QSet<QString> m_known; // fresh mode: the keys that have a row
+};
+
+} // namespace es

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "common/rowtablemodel.h"
+#include "types.h"
+
+#include <QHash>
+#include <QPointer>
+
+namespace es {
+
+class EventStore;
+
+// One row of the command log view: the record, and whether it is in the
+// store's log (commands that fail before the pipeline logs them, such as an
+// unknown command, are shown from this process's results only).
+struct CommandLogRow {
+    CommandRecord record;
+    bool logged = true;
+};
+
+// The store's command log, oldest first, loaded a page at a time
+// (canFetchMore/fetchMore) and followed live: once the whole log is loaded,
+// refresh() appends the rows written since (by this process or another).
+//
+// EventStore::commands() pages by the log's seq, which CommandRecord does not
+// carry. seq is the table's rowid and rows are never deleted, so the number of
+// rows read so far is the seq to read after; rows are also keyed by command id,
+// so a row read twice only updates itself.
+class CommandLogModel : public RowTableModel<CommandLogRow> {
+    Q_OBJECT
+public:
+    enum Column {
+        TimeColumn,
+        OutcomeColumn,
+        CommandColumn,
+        StreamColumn,
+        ActorColumn,
+        ReasonColumn,
+        StagesColumn,
+        EventsColumn,
+    };
+    enum Role {
+        OutcomeRole = Qt::UserRole + 1, // int(CommandOutcome)
+        FirstPositionRole,
+        TimingsRole, // QVariantList of the five stage durations in µs
+        ScaleRole,   // the largest total, the bars' common scale
+        CommandIdRole,
+    };
+    static constexpr int PageSize = 1000;
+
+    explicit CommandLogModel(QObject *parent = nullptr);
+
+    void setStore(EventStore *store);
+    // Appends what was logged since the last read (when the whole log is loaded).
+    void refresh();
+    // A command this process ran: the row gets the complete record (the log
+    // row's timings lag until the store flushes them).
+    void applyResult(const CommandRecord &record);
+
+    // Rows read per page (tests use small pages); takes effect on the next read.
+    void setPageSize(int rows) { m_pageSize = qMax(1, rows); }
+    int rowOf(const QString &commandId) const { return m_rowOf.value(commandId, -1); }
+    bool isComplete() const { return m_complete; }
+    QString lastError() const { return m_error; }
+
+    bool canFetchMore(const QModelIndex &parent) const override;
+    void fetchMore(const QModelIndex &parent) override;
+
+protected:
+    QVariant rowData(const CommandLogRow &row, int column, int role) const override;
+    void rowsReplaced() override;
+    void rowsAppended(int first) override;
+
+private:
+    int readPage();
+    void noteTotal(const CommandRecord &record);
+
+    QPointer<EventStore> m_store;
+    int m_pageSize = PageSize;
+    qint64 m_readCount = 0;
+    bool m_complete = true;
+    qint64 m_scaleUs = 0;
+    QHash<QString, int> m_rowOf;
+    QString m_error;
+};
+
+} // namespace es
