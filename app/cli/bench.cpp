@@ -996,7 +996,7 @@ Status fillOrderHistory(EventStore *store, qint64 events)
 
 // One live run: returns the lag (ns) of each event.
 Status measureLiveLag(const QString &path, const QString &shopPack, qint64 events, bool notify,
-                      std::vector<qint64> *lags)
+                      std::vector<qint64> *lags, double *writerSeconds)
 {
     using Clock = std::chrono::steady_clock;
     removeStoreFiles(path);
@@ -1069,6 +1069,7 @@ Status measureLiveLag(const QString &path, const QString &shopPack, qint64 event
                 QMetaObject::invokeMethod(r, [r, appended] { r->notifyAppended(appended); }, Qt::QueuedConnection);
             }
         }
+        *writerSeconds = std::chrono::duration<double>(Clock::now() - start).count();
         done = true;
     });
     QEventLoop loop;
@@ -1149,17 +1150,18 @@ Status benchProjections(Context &c, const QString &shopPack, ProjectionFigure &f
     // 7. Live lag at 1,000 events/s.
     const qint64 liveSeconds = c.events >= 1000000 ? 5 : 3;
     f.liveEvents = liveSeconds * 1000;
-    f.liveSec = double(liveSeconds);
     std::vector<qint64> lags;
     progress(u"[7/7] projections: live lag, %1 s at 1,000 events/s (in-process notification)"_s.arg(liveSeconds));
-    if (auto st = measureLiveLag(storePath(c, u"live.es"_s), shopPack, f.liveEvents, true, &lags); !st)
+    if (auto st = measureLiveLag(storePath(c, u"live.es"_s), shopPack, f.liveEvents, true, &lags, &f.liveSec); !st)
         return st;
     f.lagP50Ms = percentileMs(lags, 0.50);
     f.lagP99Ms = percentileMs(lags, 0.99);
     f.lagMaxMs = percentileMs(lags, 1.0);
     progress(u"[7/7] projections: live lag, %1 s at 1,000 events/s (data_version poll every %2 ms)"_s.arg(liveSeconds)
                  .arg(LivePollMs));
-    if (auto st = measureLiveLag(storePath(c, u"live-poll.es"_s), shopPack, f.liveEvents, false, &lags); !st)
+    double pollSeconds = 0;
+    if (auto st = measureLiveLag(storePath(c, u"live-poll.es"_s), shopPack, f.liveEvents, false, &lags, &pollSeconds);
+        !st)
         return st;
     f.pollLagP50Ms = percentileMs(lags, 0.50);
     f.pollLagP99Ms = percentileMs(lags, 0.99);
@@ -1187,6 +1189,7 @@ QJsonObject projectionJson(const ProjectionFigure &f)
                                    {u"targetP99Ms"_s, LiveLagTargetMs},
                                    {u"pass"_s, f.lagP99Ms <= LiveLagTargetMs},
                                    {u"eventsPerSecond"_s, 1000},
+                                   {u"achievedAppendsPerSecond"_s, ratioOf(double(f.liveEvents), f.liveSec)},
                                    {u"events"_s, f.liveEvents},
                                    {u"pollP50Ms"_s, f.pollLagP50Ms},
                                    {u"pollP99Ms"_s, f.pollLagP99Ms},
@@ -1206,7 +1209,8 @@ QList<Row> projectionRows(const ProjectionFigure &f)
             u">= %1"_s.arg(grouped(RebuildTarget)), rebuildRate >= RebuildTarget ? u"PASS"_s : u"MISS"_s},
         Row{u"   live catch-up of the same (events/s)"_s, grouped(ratioOf(double(f.events), f.catchUpSec)), u"-"_s,
             u"-"_s, u"-"_s, u"info"_s},
-        Row{u"7. live lag at 1,000 events/s, 4 projections, p50 / p99 (ms)"_s,
+        Row{u"7. live lag at 1,000 events/s (achieved %1), 4 projections, p50 / p99 (ms)"_s.arg(
+                grouped(ratioOf(double(f.liveEvents), f.liveSec))),
             fixed(f.lagP50Ms, 1) + u" / "_s + fixed(f.lagP99Ms, 1), u"-"_s, u"-"_s,
             u"p99 <= %1"_s.arg(fixed(LiveLagTargetMs, 0)), f.lagP99Ms <= LiveLagTargetMs ? u"PASS"_s : u"MISS"_s},
         Row{u"   same, other process (poll every %1 ms), p50 / p99 (ms)"_s.arg(LivePollMs),

@@ -784,7 +784,16 @@ int cmdQuery(QCommandLineParser &p)
         qint64 pos = 0;
         if (!parseInt(p.value(u"as-of"_s), &pos) || pos < 0)
             return usage(u"--as-of must be a global position (a non-negative integer)"_s);
-        auto scratch = ProjectionRunner::buildAsOf(store->get(), domain->get(), pos, {name});
+        // Events skipped in the live model are skipped again if they still fail.
+        QHash<QString, QSet<qint64>> skipped;
+        auto live = ReadStore::open(p.isSet(u"read-store"_s) ? p.value(u"read-store"_s) : path, true);
+        if (live) {
+            if (auto records = (*live)->skips(name)) {
+                for (const SkipRecord &r : *records)
+                    skipped[name].insert(r.position);
+            }
+        }
+        auto scratch = ProjectionRunner::buildAsOf(store->get(), domain->get(), pos, {name}, skipped);
         if (!scratch)
             return fail(scratch.error());
         readStore = std::move(*scratch);

@@ -1,4 +1,6 @@
 #include "mainwindow.h"
+#include "session.h"
+#include "timeline/timelineview.h"
 #include "settings.h"
 
 #include <QApplication>
@@ -45,7 +47,12 @@ int main(int argc, char **argv)
     if (parser.isSet(u"screenshots"_s)) {
         const QString dir = parser.value(u"screenshots"_s);
         QDir().mkpath(dir);
-        // Give the views a moment to load their first page, then take the pictures.
+        // Give the views a moment to load their first page, select the newest
+        // event so the inspector has something to show, then take the pictures.
+        QTimer::singleShot(1200, &window, [&window] {
+            if (window.session())
+                window.timeline()->revealPosition(window.session()->head());
+        });
         QTimer::singleShot(2500, &window, [&window, dir] {
             window.grab().save(dir + u"/main.png"_s);
             const auto docks = window.findChildren<QDockWidget *>();

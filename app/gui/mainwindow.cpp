@@ -105,7 +105,7 @@ void MainWindow::buildDocks()
     tabifyDockWidget(inspector, replay);
     inspector->raise();
     dock(m_commandLog, tr("Command Log"), u"commandLogDock"_s, Qt::BottomDockWidgetArea);
-    resizeDocks({console, inspector}, {430, 440}, Qt::Horizontal);
+    resizeDocks({console, inspector}, {350, 400}, Qt::Horizontal);
 }
 
 void MainWindow::buildMenus()

@@ -39,6 +39,12 @@
         return Math.abs(x * 100 - Math.round(x * 100)) > 1e-6;
     }
 
+    // The Balances row after an event that carries the new balance; none for
+    // an account without a row (closed).
+    function withBalance(row, event) {
+        return row === null ? null : Object.assign({}, row, { balance: event.data.balance });
+    }
+
     // Commands other than OpenAccount need an open account. Returns a
     // rejection, or null when the command may proceed.
     function requireOpen(state, ctx) {
@@ -264,11 +270,12 @@
                 key: "stream",
                 handlers: {
                     AccountOpened(row, event) { return { owner: event.data.owner, currency: event.data.currency, balance: 0 }; },
-                    MoneyDeposited(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
-                    MoneyWithdrawn(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
-                    TransferSent(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
-                    TransferReceived(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
-                    TransferRefunded(row, event) { return Object.assign({}, row, { balance: event.data.balance }); },
+                    // A closed account has no row (AccountClosed deleted it): a late refund keeps it that way.
+                    MoneyDeposited(row, event) { return withBalance(row, event); },
+                    MoneyWithdrawn(row, event) { return withBalance(row, event); },
+                    TransferSent(row, event) { return withBalance(row, event); },
+                    TransferReceived(row, event) { return withBalance(row, event); },
+                    TransferRefunded(row, event) { return withBalance(row, event); },
                     AccountClosed() { return null; }
                 }
             }

@@ -28,10 +28,13 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QProcess>
 #include <QJsonObject>
 #include <QJsonObject>
 #include <QRandomGenerator>
 #include <QScrollBar>
+#include <QAbstractTableModel>
+#include <QHeaderView>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTextStream>
@@ -44,6 +47,7 @@
 #include <atomic>
 #include <cstdio>
 
+#include <ctime>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -251,6 +255,27 @@ qint64 storeHead(const QString &path)
     return store ? (*store)->headPosition() : -1;
 }
 
+// The calibration baseline: a plain QTableView over a model that only formats
+// numbers, same size, same machine, same moment.
+class PlainModel : public QAbstractTableModel {
+public:
+    explicit PlainModel(int rows)
+        : m_rows(rows)
+    {
+    }
+    int rowCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : m_rows; }
+    int columnCount(const QModelIndex &parent = {}) const override { return parent.isValid() ? 0 : 8; }
+    QVariant data(const QModelIndex &index, int role) const override
+    {
+        if (role != Qt::DisplayRole)
+            return {};
+        return QString::number(qint64(index.row()) * 8 + index.column());
+    }
+
+private:
+    int m_rows;
+};
+
 // Paints of the table's viewport: "first paint" is the first one with rows.
 class PaintCounter : public QObject {
 public:
@@ -274,18 +299,72 @@ private:
     QAbstractItemModel *m_model;
 };
 
+// Runs the event loop (blocking between events, as the application does)
+// until done() holds; checked after every event batch and every millisecond.
 template <typename Done>
 bool spin(Done done, int timeoutMs = 30000)
 {
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer check;
+    check.setTimerType(Qt::PreciseTimer);
+    check.setInterval(1);
+    bool ok = true;
     QElapsedTimer t;
     t.start();
-    while (!done()) {
-        if (t.elapsed() > timeoutMs)
-            return false;
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
-    }
-    return true;
+    QObject::connect(&check, &QTimer::timeout, &loop, [&] {
+        if (done()) {
+            loop.quit();
+        } else if (t.elapsed() > timeoutMs) {
+            ok = false;
+            loop.quit();
+        }
+    });
+    check.start();
+    loop.exec();
+    return ok;
 }
+
+double threadCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
+// Times every event the GUI thread delivers, to name the longest ones: a
+// stall is either our work (named here) or the scheduler (the idle baseline).
+class TimedApplication : public QApplication {
+public:
+    using QApplication::QApplication;
+    bool recording = false;
+    struct Slow {
+        double ms = 0;
+        QString what;
+    };
+    QList<Slow> slowest; // the 5 longest
+
+    bool notify(QObject *receiver, QEvent *event) override
+    {
+        if (!recording || QThread::currentThread() != thread())
+            return QApplication::notify(receiver, event);
+        QElapsedTimer t;
+        t.start();
+        const double cpu0 = threadCpuMs();
+        const QEvent::Type type = event->type(); // the event may be gone afterwards
+        const QString name = QString::fromLatin1(receiver->metaObject()->className());
+        const bool r = QApplication::notify(receiver, event);
+        const double ms = msSince(t);
+        if (slowest.size() < 5 || ms > slowest.constLast().ms) {
+            slowest.append({ms, u"(cpu %1 ms) %2 event %3"_s.arg(threadCpuMs() - cpu0, 0, 'f', 1).arg(name).arg(int(type))});
+            std::sort(slowest.begin(), slowest.end(), [](const Slow &a, const Slow &b) { return a.ms > b.ms; });
+            if (slowest.size() > 5)
+                slowest.removeLast();
+        }
+        return r;
+    }
+};
 
 } // namespace
 
@@ -293,7 +372,7 @@ int main(int argc, char **argv)
 {
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
-    QApplication app(argc, argv);
+    TimedApplication app(argc, argv);
     QCommandLineParser p;
     p.setApplicationDescription(u"Figures for the event timeline view."_s);
     p.addHelpOption();
@@ -304,6 +383,7 @@ int main(int argc, char **argv)
     p.addOption({u"rate"_s, u"Live events per second (default 1000)."_s, u"R"_s, u"1000"_s});
     p.addOption({u"no-index"_s, u"Do not run the full-text indexer during the run."_s});
     p.addOption({u"cold"_s, u"Drop the OS page cache before opening (needs root)."_s});
+    p.addOption({u"build-only"_s, u"Only build the store (used by the benchmark itself)."_s});
     p.process(app);
 
     const qint64 events = p.value(u"events"_s).toLongLong();
@@ -313,12 +393,20 @@ int main(int argc, char **argv)
         path = tmp.filePath(u"timeline-bench.db"_s);
     out() << "bench_timeline: " << events << " events, store " << path << Qt::endl;
 
+    if (p.isSet(u"build-only"_s))
+        return buildStore(path, events) ? 0 : 1;
     qint64 head = QFileInfo::exists(path) ? storeHead(path) : -1;
     if (head < events) {
         out() << "building the store (raw SQLite, valid hash chain)..." << Qt::endl;
-        if (!buildStore(path, events))
+        // In a child process: the build's memory must not blur the figures.
+        QElapsedTimer tb;
+        tb.start();
+        const int rc = QProcess::execute(QCoreApplication::applicationFilePath(),
+                                         {u"--build-only"_s, u"--events"_s, QString::number(events), u"--store"_s, path});
+        if (rc != 0)
             return 1;
         head = storeHead(path);
+        out() << "built " << head << " events in " << tb.elapsed() / 1000 << " s" << Qt::endl;
     } else {
         out() << "reusing the store: head " << head << Qt::endl;
     }
@@ -329,6 +417,49 @@ int main(int argc, char **argv)
             out() << "dropped the page cache (cold open)" << Qt::endl;
         else
             out() << "could not drop the page cache: warm open" << Qt::endl;
+    }
+
+    // Baselines --------------------------------------------------------------------
+    // The scheduler's own noise: the heartbeat with nothing else to do.
+    QList<double> idleGaps;
+    {
+        QElapsedTimer beat;
+        QTimer heartbeat;
+        heartbeat.setTimerType(Qt::PreciseTimer);
+        heartbeat.setInterval(2);
+        QObject::connect(&heartbeat, &QTimer::timeout, [&] {
+            idleGaps << msSince(beat);
+            beat.restart();
+        });
+        beat.start();
+        heartbeat.start();
+        QElapsedTimer phase;
+        phase.start();
+        spin([&] { return phase.elapsed() >= 2000; });
+    }
+    const Stats idle = statsOf(idleGaps);
+    double plainFirstPaintMs = 0;
+    Stats plainRepaint;
+    {
+        PlainModel plain(1000000);
+        QTableView table;
+        table.resize(1376, 860);
+        auto *plainCounter = new PaintCounter(table.viewport(), &plain);
+        QElapsedTimer tp;
+        tp.start();
+        table.setModel(&plain);
+        table.verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+        table.show();
+        spin([&] { return plainCounter->paintsWithRows > 0; });
+        plainFirstPaintMs = msSince(tp);
+        QList<double> v;
+        for (int i = 0; i < 20; ++i) {
+            QElapsedTimer tr;
+            tr.start();
+            table.viewport()->repaint();
+            v << msSince(tr);
+        }
+        plainRepaint = statsOf(v);
     }
 
     // 1. Open to first paint ------------------------------------------------------
@@ -358,7 +489,8 @@ int main(int argc, char **argv)
     const qint64 rssOpen = residentKb();
 
     QList<double> repaints;
-    for (int i = 0; i < 20; ++i) {
+    const int repaintCount = qEnvironmentVariableIntValue("BENCH_TIMELINE_REPAINTS");
+    for (int i = 0; i < std::max(20, repaintCount); ++i) {
         QElapsedTimer tr;
         tr.start();
         view.tableView()->viewport()->repaint();
@@ -383,15 +515,16 @@ int main(int argc, char **argv)
         jumpsOk = spin([&] { return view.currentPosition() == target && counter->paintsWithRows > paintsBefore; }) &&
                   jumpsOk;
         jumps << msSince(tj);
-        for (int k = 0; k < 3; ++k) // let edge pages land, as a user would
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        spin([&] { return !view.timelineModel()->isLoading(); }); // edge pages land, as for a user
     }
     const Stats jump = statsOf(jumps);
     const Stats jumpRows = statsOf(jumpsToRows);
     // Scrolling a few pages from the last jump, as far as the window trims.
     for (int i = 0; i < 40; ++i) {
         view.tableView()->verticalScrollBar()->triggerAction(QAbstractSlider::SliderPageStepAdd);
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+        QElapsedTimer step;
+        step.start();
+        spin([&] { return step.elapsed() >= 5; });
     }
     spin([&] { return !view.timelineModel()->isLoading(); });
     const qint64 rssJumps = residentKb();
@@ -451,15 +584,16 @@ int main(int argc, char **argv)
         heartbeat.start();
         QElapsedTimer phase;
         phase.start();
-        while (phase.elapsed() < seconds * 1000)
-            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        spin([&] { return phase.elapsed() >= seconds * 1000; }, seconds * 1000 + 1000);
         heartbeat.stop();
         return statsOf(gaps);
     };
     const qint64 headBeforeLive = view.timelineModel()->head();
     appender->start();
+    app.recording = true;
     const Stats liveFollow = measure(true, liveSeconds);
     const Stats liveBrowse = measure(false, std::max(1, liveSeconds / 2));
+    app.recording = false;
     stop = true;
     appender->wait();
     delete appender;
@@ -467,6 +601,13 @@ int main(int argc, char **argv)
     const qint64 seen = view.timelineModel()->head() - headBeforeLive;
     const qint64 rssLive = residentKb();
 
+    out() << Qt::endl << "Baselines, same run" << Qt::endl;
+    out() << QString::asprintf("  idle GUI heartbeat         %8.1f ms max gap, %.1f ms p95 (scheduler noise, 2 s)",
+                               idle.max, idle.p95)
+          << Qt::endl;
+    out() << QString::asprintf("  plain QTableView, 1M rows  %8.1f ms first paint, %.1f ms repaint median",
+                               plainFirstPaintMs, plainRepaint.median)
+          << Qt::endl;
     out() << Qt::endl << "Timeline figures (" << head << " events, offscreen, Qt " << qVersion() << ")" << Qt::endl;
     out() << QString::asprintf("  open to first paint        %8.1f ms  (Session::open %.1f ms, view to paint %.1f ms)%s",
                                firstPaintMs, sessionMs, viewFirstPaintMs, painted ? "" : "  [NO PAINT]")
@@ -492,6 +633,10 @@ int main(int argc, char **argv)
     out() << QString::asprintf("  GUI stall, live, browsing  %8.1f ms max heartbeat gap, %.1f ms p95",
                                liveBrowse.max, liveBrowse.p95)
           << Qt::endl;
+    QStringList slow;
+    for (const auto &sl : std::as_const(app.slowest))
+        slow << u"%1 ms %2"_s.arg(sl.ms, 0, 'f', 1).arg(sl.what);
+    out() << "    longest GUI events while live: " << slow.join(u"; "_s) << Qt::endl;
     out() << QString::asprintf("  live events                %8lld appended, %lld seen by the timeline, %lld failed "
                                "appends; window %d rows",
                                static_cast<long long>(appended.load()), static_cast<long long>(seen),

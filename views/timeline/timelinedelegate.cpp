@@ -5,12 +5,16 @@
 
 #include <QApplication>
 #include <QPainter>
+#include <QtMath>
 
 namespace es {
 
 namespace {
 constexpr int ChipPadding = 6;
 constexpr int StripeWidth = 4;
+constexpr int TextMargin = 4;
+// A few screens of cells; cleared wholesale when full (cheaper than an LRU).
+constexpr int CacheCells = 2048; // per column
 } // namespace
 
 TimelineDelegate::TimelineDelegate(QObject *parent)
@@ -18,36 +22,85 @@ TimelineDelegate::TimelineDelegate(QObject *parent)
 {
 }
 
+const TimelineDelegate::Shaped &TimelineDelegate::shaped(int column, const QString &text, int available,
+                                                         const QFont &font) const
+{
+    if (m_cache.size() <= column)
+        m_cache.resize(column + 1);
+    QHash<QString, Shaped> &cache = m_cache[column];
+    auto it = cache.find(text);
+    if (it != cache.end() && (it->available == available || it->width <= std::min(available, it->available)))
+        return *it;
+    if (cache.size() >= CacheCells)
+        cache.clear();
+    Shaped s;
+    s.available = available;
+    s.shown.setTextFormat(Qt::PlainText);
+    s.shown.setText(text);
+    s.shown.prepare(QTransform(), font); // the one shaping; size() is then free
+    s.width = qCeil(s.shown.size().width());
+    if (s.width > available) {
+        s.shown.setText(QFontMetrics(font).elidedText(text, Qt::ElideRight, available));
+        s.shown.prepare(QTransform(), font);
+        s.width = qCeil(s.shown.size().width());
+    }
+    return *cache.insert(text, s);
+}
+
 void TimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
-    const QString type = index.data(TimelineModel::EventTypeRole).toString();
-    if (index.column() == TimelineModel::TypeColumn && !type.isEmpty()) {
-        QStyleOptionViewItem opt(option);
-        initStyleOption(&opt, index);
-        opt.text.clear();
-        const QWidget *widget = option.widget;
-        QStyle *style = widget ? widget->style() : QApplication::style();
-        style->drawControl(QStyle::CE_ItemViewItem, &opt, painter, widget); // selection, focus
+    // The panel is painted here rather than by the style (selection, alternate
+    // rows): the style's item path lays the text out again for every cell.
+    const bool selected = option.state & QStyle::State_Selected;
+    const QPalette::ColorGroup group = !(option.state & QStyle::State_Enabled) ? QPalette::Disabled
+        : (option.state & QStyle::State_Active)                               ? QPalette::Normal
+                                                                               : QPalette::Inactive;
+    if (selected)
+        painter->fillRect(option.rect, option.palette.brush(group, QPalette::Highlight));
+    else if (option.features & QStyleOptionViewItem::Alternate)
+        painter->fillRect(option.rect, option.palette.brush(group, QPalette::AlternateBase));
 
-        const QFontMetrics fm(opt.font);
-        const QRect cell = opt.rect.adjusted(2, 2, -2, -2);
-        const QString text = fm.elidedText(type, Qt::ElideRight, cell.width() - 2 * ChipPadding);
-        QRect chip = cell;
-        chip.setWidth(std::min(cell.width(), fm.horizontalAdvance(text) + 2 * ChipPadding));
-        painter->save();
+    const int column = index.column();
+    const QString type = index.data(TimelineModel::EventTypeRole).toString();
+    const QFontMetrics fm(option.font);
+    const QRect cell = option.rect.adjusted(TextMargin, 0, -TextMargin, 0);
+    const int top = cell.top() + (cell.height() - fm.height()) / 2;
+
+    painter->save();
+    if (column == TimelineModel::TypeColumn && !type.isEmpty()) {
+        const Shaped &s = shaped(column, type, cell.width() - 2 * ChipPadding, option.font);
+        QRect chip = option.rect.adjusted(2, 2, -2, -2);
+        chip.setWidth(std::min(chip.width(), s.width + 2 * ChipPadding));
         painter->setRenderHint(QPainter::Antialiasing);
         painter->setPen(Qt::NoPen);
         painter->setBrush(EventTypePalette::background(type));
         painter->drawRoundedRect(chip, 4, 4);
         painter->setPen(QColor(25, 25, 25));
-        painter->drawText(chip.adjusted(ChipPadding, 0, -ChipPadding, 0), Qt::AlignVCenter | Qt::AlignLeft, text);
-        painter->restore();
-        return;
+        painter->drawStaticText(QPoint(chip.left() + ChipPadding, top), s.shown);
+    } else {
+        const QString text = index.data(Qt::DisplayRole).toString();
+        if (!text.isEmpty()) {
+            const Shaped &s = shaped(column, text, cell.width(), option.font);
+            painter->setPen(option.palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text));
+            const auto align = Qt::Alignment(index.data(Qt::TextAlignmentRole).toInt());
+            const int x = (align & Qt::AlignRight) ? cell.right() + 1 - s.width : cell.left();
+            painter->drawStaticText(QPoint(x, top), s.shown);
+        }
     }
-    QStyledItemDelegate::paint(painter, option, index);
-    if (index.column() == TimelineModel::PositionColumn && !type.isEmpty()) {
-        const QRect r = option.rect;
-        painter->fillRect(QRect(r.left(), r.top(), StripeWidth, r.height()), EventTypePalette::accent(type));
+    if (column == TimelineModel::PositionColumn && !type.isEmpty())
+        painter->fillRect(QRect(option.rect.left(), option.rect.top(), StripeWidth, option.rect.height()),
+                          EventTypePalette::accent(type));
+    painter->restore();
+
+    if (option.state & QStyle::State_HasFocus) {
+        QStyleOptionFocusRect focus;
+        focus.QStyleOption::operator=(option);
+        focus.rect = option.rect;
+        focus.state |= QStyle::State_KeyboardFocusChange;
+        focus.backgroundColor = option.palette.color(group, selected ? QPalette::Highlight : QPalette::Base);
+        const QWidget *widget = option.widget;
+        (widget ? widget->style() : QApplication::style())->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, painter,
+                                                                         widget);
     }
 }
 

@@ -1,11 +1,17 @@
 #pragma once
 
+#include <QHash>
+#include <QStaticText>
 #include <QStyledItemDelegate>
 
 namespace es {
 
-// Paints the event type as a coloured chip and a stripe of the same hue at
-// the start of each row, so runs of one type stand out while scrolling.
+// Paints the timeline's cells: the event type as a coloured chip, a stripe of
+// the same hue at the start of each row, and one line of plain text elsewhere.
+//
+// Text shaping is most of a table repaint (dozens of rows, eight columns),
+// and a log's cells never change: each text is shaped once into a
+// QStaticText and redrawn from it.
 class TimelineDelegate : public QStyledItemDelegate {
     Q_OBJECT
 public:
@@ -13,6 +19,18 @@ public:
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const override;
     QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
+
+private:
+    struct Shaped {
+        int available = 0; // the width it was fitted to
+        QStaticText shown; // elided when needed
+        int width = 0;     // of `shown`
+    };
+    const Shaped &shaped(int column, const QString &text, int available, const QFont &font) const;
+
+    // Per column, by text: types, actors, streams and versions repeat from row
+    // to row, so even a screen of new rows (following live) reuses most cells.
+    mutable QList<QHash<QString, Shaped>> m_cache;
 };
 
 } // namespace es

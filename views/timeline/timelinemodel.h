@@ -46,7 +46,7 @@ public:
 
     static constexpr int AnchorRowsBefore = 150;
     static constexpr int AnchorRowsAfter = 250;
-    static constexpr int PageRows = 1000;
+    static constexpr int PageRows = 500;
 
     explicit TimelineModel(QObject *parent = nullptr);
     ~TimelineModel() override;

@@ -230,6 +230,12 @@ void TimelineView::setSession(Session *session)
     if (session) {
         if (auto types = EventSearch::eventTypes(*session->store()))
             m_filterBar->setKnownTypes(*types);
+        connect(session, &QObject::destroyed, this, [this] {
+            // The store is gone with its session: so is the reason to index it.
+            m_indexer->stop();
+            m_currentPosition = 0;
+            updateStatus();
+        });
         connect(session, &Session::eventsAppended, this, [this](const EventList &events) {
             m_indexer->wake();
             QSet<QString> types;

@@ -14,7 +14,7 @@ namespace es {
 class TimelineWindow {
 public:
     static constexpr int DefaultCapacity = 6000;
-    static constexpr int DefaultMargin = 300;
+    static constexpr int DefaultMargin = 100;
 
     struct Edges {
         bool before = false;
