@@ -113,8 +113,8 @@ Status readPage(EventStore &store, const QString &sql, const QVariantList &binds
     QSqlQuery q(store.database());
     q.setForwardOnly(true);
     if (!q.prepare(sql))
-        return Error::make(ErrorCode::Io, u"%1: cannot prepare a timeline query: %2"_s.arg(store.path(),
-                                                                                          q.lastError().text()));
+        return Error::make(ErrorCode::Io,
+                           u"%1: cannot prepare a timeline query: %2"_s.arg(store.path(), q.lastError().text()));
     for (int i = 0; i < binds.size(); ++i)
         q.bindValue(i, binds.at(i));
     if (!q.exec()) {
@@ -378,8 +378,8 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
     QSqlDatabase db = store.database();
     QSqlQuery q(db);
     auto sqlFail = [&](const QString &what) {
-        const Error e = Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.path(), what,
-                                                                             q.lastError().text()));
+        const Error e =
+            Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.path(), what, q.lastError().text()));
         QSqlQuery(db).exec(u"ROLLBACK"_s);
         return e;
     };
@@ -428,9 +428,8 @@ qint64 EventSearch::firstPositionAtOrAfter(EventStore &store, qint64 ms)
     // EventStore::positionAtTime's max(position) walks back from the head until
     // the time matches (seconds on 10M events for an early time); ordering by
     // the time index's own key is one seek.
-    return singleInteger(store,
-                         u"SELECT position FROM events WHERE recorded_ms >= ? ORDER BY recorded_ms, position LIMIT 1"_s,
-                         {ms});
+    return singleInteger(
+        store, u"SELECT position FROM events WHERE recorded_ms >= ? ORDER BY recorded_ms, position LIMIT 1"_s, {ms});
 }
 
 qint64 EventSearch::lastPositionAtOrBefore(EventStore &store, qint64 ms)
@@ -445,15 +444,14 @@ Result<QStringList> EventSearch::eventTypes(EventStore &store, int limit)
     QSqlQuery q(store.database());
     q.setForwardOnly(true);
     if (!q.prepare(u"SELECT min(type) FROM events WHERE type > ?"_s))
-        return Error::make(ErrorCode::Io, u"%1: cannot list event types: %2"_s.arg(store.path(),
-                                                                                  q.lastError().text()));
+        return Error::make(ErrorCode::Io, u"%1: cannot list event types: %2"_s.arg(store.path(), q.lastError().text()));
     QStringList out;
     QString after = u""_s;
     while (out.size() < limit) {
         q.bindValue(0, after);
         if (!q.exec())
-            return Error::make(ErrorCode::Io, u"%1: cannot list event types: %2"_s.arg(store.path(),
-                                                                                      q.lastError().text()));
+            return Error::make(ErrorCode::Io,
+                               u"%1: cannot list event types: %2"_s.arg(store.path(), q.lastError().text()));
         if (!q.next() || q.value(0).isNull())
             break;
         after = q.value(0).toString();

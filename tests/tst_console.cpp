@@ -64,6 +64,28 @@ const char *const TypesPack = R"JS(
 })();
 )JS";
 
+// A reaction that answers its own event: the pipeline stops the loop and says so.
+const char *const LoopPack = R"JS(
+(function () {
+    return {
+        name: "loop",
+        version: "1.0.0",
+        aggregates: {
+            Pinger: {
+                initialState: {},
+                commands: {
+                    Ping: { fields: {}, decide() { return [{ type: "Pinged", data: {} }]; } }
+                },
+                evolve: { Pinged(state) { return state; } }
+            }
+        },
+        reactions: {
+            Echo: { on: "Pinged", handle(event) { return [{ command: "Ping", stream: event.stream, data: {} }]; } }
+        }
+    };
+})();
+)JS";
+
 } // namespace
 
 class TestConsole : public QObject {
@@ -405,6 +427,25 @@ private Q_SLOTS:
         QVERIFY(lines.at(0).contains(u"TransferSent"_s));
         QVERIFY(lines.at(1).contains(u"ReceiveTransfer"_s) && lines.at(1).contains(u"accepted"_s));
         QVERIFY(lines.at(2).contains(u"TransferReceived"_s));
+    }
+
+    void reactionLoopIsReported()
+    {
+        const QString pack = m_dir.filePath(u"loop.js"_s);
+        QFile f(pack);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(LoopPack);
+        f.close();
+        auto session = open(pack);
+        QVERIFY(session);
+        CommandConsole console;
+        console.setSession(session.get());
+        QVERIFY(console.findChild<QLabel *>(u"noFieldsLabel"_s)->isVisibleTo(&console));
+        type(&console, u"streamEdit"_s, u"pinger-1"_s);
+        QVERIFY(console.send());
+        QVERIFY(!console.lastResult().reactionError.isEmpty());
+        QVERIFY2(outcome(&console).contains(u"Reactions stopped"_s), qPrintable(outcome(&console)));
+        QVERIFY(outcome(&console).contains(u"loop"_s));
     }
 
     void historyLoadsAndReruns()

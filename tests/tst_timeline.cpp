@@ -56,7 +56,9 @@ bool fillBulk(EventStore &store, qint64 from, qint64 to, QString *error)
                '{"n":' || i || ',"word":"' || CASE WHEN i % 1000 = 0 THEN 'needle' ELSE 'hay' END || '"}',
                json_object('actor', 'actor-' || (i % 3), 'correlationId', 'corr-' || (i / 10)),
                %3 + i * 1000, 1, 'corr-' || (i / 10), 'actor-' || (i % 3), 'x'
-        FROM c)"_s.arg(from).arg(to).arg(BaseMs);
+        FROM c)"_s.arg(from)
+                            .arg(to)
+                            .arg(BaseMs);
     if (!q.exec(u"BEGIN"_s) || !q.exec(sql) || !q.exec(u"COMMIT"_s)) {
         *error = q.lastError().text();
         return false;
@@ -172,7 +174,7 @@ private Q_SLOTS:
         QCOMPARE(m.valueFor(1), 0);
         QCOMPARE(m.valueFor(200'000'000), 199'999'999);
         QCOMPARE(m.positionFor(123'456'788), qint64(123'456'789));
-        QCOMPARE(m.valueFor(-5), 0);                // clamped
+        QCOMPARE(m.valueFor(-5), 0); // clamped
         QCOMPARE(m.valueFor(300'000'000), m.maximum());
         QCOMPARE(m.scrollMaximum(40), m.valueFor(200'000'000 - 39));
         QCOMPARE(m.stepsFor(40), 40);
@@ -396,8 +398,7 @@ private Q_SLOTS:
         QCOMPARE(model.head(), qint64(20000));
         QCOMPARE(model.positionAt(model.rowCount() - 1), qint64(20000)); // opens at the newest
         QCOMPARE(model.columnCount(), int(TimelineModel::ColumnCount));
-        QCOMPARE(model.index(0, TimelineModel::TypeColumn).data().toString(),
-                 typeOf(model.positionAt(0)));
+        QCOMPARE(model.index(0, TimelineModel::TypeColumn).data().toString(), typeOf(model.positionAt(0)));
         QCOMPARE(model.index(0, TimelineModel::PayloadColumn).data().toString(),
                  u"n: %1, word: hay"_s.arg(model.positionAt(0)));
         // Scrolling up loads pages above and trims below, within the capacity.
@@ -602,8 +603,7 @@ private Q_SLOTS:
             QVERIFY(view.tableView()->viewport()->rect().contains(rect.center()));
             QCOMPARE(selected.last().at(0).value<RecordedEvent>().position, target);
             QVERIFY(model->rowCount() <= model->window().capacity());
-            QCOMPARE(view.positionScrollBar()->value(),
-                     ScrollMap(1, 200000).valueFor(view.topPosition()));
+            QCOMPARE(view.positionScrollBar()->value(), ScrollMap(1, 200000).valueFor(view.topPosition()));
         }
         QVERIFY(!view.followLive()); // revealing history stops following
         // Go to time: the first event at or after it.
@@ -664,7 +664,7 @@ private Q_SLOTS:
         QCOMPARE(resets.count(), 0);
         QTableView *table = view.tableView();
         QCOMPARE(table->rowAt(table->viewport()->height() - 1) < 0 ? view.model()->rowCount() - 1
-                                                                    : table->rowAt(table->viewport()->height() - 1),
+                                                                   : table->rowAt(table->viewport()->height() - 1),
                  3);
         QCOMPARE(view.model()->index(3, TimelineModel::ActorColumn).data().toString(),
                  qEnvironmentVariable("USER", u"cli"_s));

@@ -20,6 +20,7 @@
 #include "timeline/timelinemodel.h"
 #include "timeline/timelineview.h"
 
+#include <QAbstractTableModel>
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QCryptographicHash>
@@ -28,13 +29,11 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
+#include <QHeaderView>
+#include <QJsonObject>
 #include <QProcess>
-#include <QJsonObject>
-#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QScrollBar>
-#include <QAbstractTableModel>
-#include <QHeaderView>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTextStream>
@@ -95,7 +94,7 @@ Stats statsOf(QList<double> v)
 
 // --- building the store --------------------------------------------------------
 
-const char *const Types[] = {"AccountOpened", "MoneyDeposited", "MoneyWithdrawn", "TransferSent",
+const char *const Types[] = {"AccountOpened",    "MoneyDeposited",  "MoneyWithdrawn",   "TransferSent",
                              "TransferReceived", "TransferBounced", "TransferRefunded", "AccountClosed"};
 const char *const Words[] = {"rent",    "salary", "coffee", "invoice", "refund", "grocery", "travel", "fuel",
                              "book",    "gift",   "tax",    "bonus",   "repair", "lunch",   "train",  "hotel",
@@ -178,11 +177,11 @@ bool buildStore(const QString &path, qint64 events)
         e.eventId = QString::fromLatin1(buf);
         const QByteArray actor = "user-" + QByteArray::number(qint64(r >> 8) % 20);
         const QByteArray correlation = "corr-" + QByteArray::number(i / 8);
-        e.data = "{\"accountId\":\"" + e.stream.toLatin1() + "\",\"amount\":" +
-                 QByteArray::number(double((r >> 16) % 100000) / 100.0, 'f', 2) +
+        e.data = "{\"accountId\":\"" + e.stream.toLatin1() +
+                 "\",\"amount\":" + QByteArray::number(double((r >> 16) % 100000) / 100.0, 'f', 2) +
                  ",\"currency\":\"EUR\",\"memo\":\"" + Words[(r >> 24) % WordCount] + ' ' +
-                 Words[(r >> 32) % WordCount] + ' ' + Words[(r >> 40) % WordCount] + "\",\"seq\":" +
-                 QByteArray::number(position) + '}';
+                 Words[(r >> 32) % WordCount] + ' ' + Words[(r >> 40) % WordCount] +
+                 "\",\"seq\":" + QByteArray::number(position) + '}';
         e.metadata = "{\"actor\":\"" + actor + "\",\"correlationId\":\"" + correlation + "\"}";
         e.recordedMs = baseMs + i;
         e.schemaVersion = 1;
@@ -301,8 +300,7 @@ private:
 
 // Runs the event loop (blocking between events, as the application does)
 // until done() holds; checked after every event batch and every millisecond.
-template <typename Done>
-bool spin(Done done, int timeoutMs = 30000)
+template <typename Done> bool spin(Done done, int timeoutMs = 30000)
 {
     if (done())
         return true;
@@ -357,7 +355,8 @@ public:
         const bool r = QApplication::notify(receiver, event);
         const double ms = msSince(t);
         if (slowest.size() < 5 || ms > slowest.constLast().ms) {
-            slowest.append({ms, u"(cpu %1 ms) %2 event %3"_s.arg(threadCpuMs() - cpu0, 0, 'f', 1).arg(name).arg(int(type))});
+            slowest.append(
+                {ms, u"(cpu %1 ms) %2 event %3"_s.arg(threadCpuMs() - cpu0, 0, 'f', 1).arg(name).arg(int(type))});
             std::sort(slowest.begin(), slowest.end(), [](const Slow &a, const Slow &b) { return a.ms > b.ms; });
             if (slowest.size() > 5)
                 slowest.removeLast();
@@ -401,8 +400,9 @@ int main(int argc, char **argv)
         // In a child process: the build's memory must not blur the figures.
         QElapsedTimer tb;
         tb.start();
-        const int rc = QProcess::execute(QCoreApplication::applicationFilePath(),
-                                         {u"--build-only"_s, u"--events"_s, QString::number(events), u"--store"_s, path});
+        const int rc =
+            QProcess::execute(QCoreApplication::applicationFilePath(),
+                              {u"--build-only"_s, u"--events"_s, QString::number(events), u"--store"_s, path});
         if (rc != 0)
             return 1;
         head = storeHead(path);
@@ -503,8 +503,7 @@ int main(int argc, char **argv)
     QList<double> jumps;
     QList<double> jumpsToRows; // the part until the rows are in the model
     QElapsedTimer tj;
-    QObject::connect(view.timelineModel(), &TimelineModel::anchored, &view,
-                     [&] { jumpsToRows << msSince(tj); });
+    QObject::connect(view.timelineModel(), &TimelineModel::anchored, &view, [&] { jumpsToRows << msSince(tj); });
     const int jumpCount = p.value(u"jumps"_s).toInt();
     bool jumpsOk = true;
     for (int i = 0; i < jumpCount; ++i) {
@@ -512,8 +511,8 @@ int main(int argc, char **argv)
         const int paintsBefore = counter->paintsWithRows;
         tj.start();
         view.revealPosition(target);
-        jumpsOk = spin([&] { return view.currentPosition() == target && counter->paintsWithRows > paintsBefore; }) &&
-                  jumpsOk;
+        jumpsOk =
+            spin([&] { return view.currentPosition() == target && counter->paintsWithRows > paintsBefore; }) && jumpsOk;
         jumps << msSince(tj);
         spin([&] { return !view.timelineModel()->isLoading(); }); // edge pages land, as for a user
     }
@@ -609,8 +608,9 @@ int main(int argc, char **argv)
                                plainFirstPaintMs, plainRepaint.median)
           << Qt::endl;
     out() << Qt::endl << "Timeline figures (" << head << " events, offscreen, Qt " << qVersion() << ")" << Qt::endl;
-    out() << QString::asprintf("  open to first paint        %8.1f ms  (Session::open %.1f ms, view to paint %.1f ms)%s",
-                               firstPaintMs, sessionMs, viewFirstPaintMs, painted ? "" : "  [NO PAINT]")
+    out() << QString::asprintf(
+                 "  open to first paint        %8.1f ms  (Session::open %.1f ms, view to paint %.1f ms)%s",
+                 firstPaintMs, sessionMs, viewFirstPaintMs, painted ? "" : "  [NO PAINT]")
           << Qt::endl;
     out() << QString::asprintf("  jump to a position         %8.1f ms median, %.1f ms p95, %.1f ms max (%d jumps)%s",
                                jump.median, jump.p95, jump.max, jumpCount, jumpsOk ? "" : "  [MISSED]")
@@ -618,20 +618,22 @@ int main(int argc, char **argv)
     out() << QString::asprintf("    a full repaint of the table %5.1f ms median (%d x %d)", repaint.median,
                                view.tableView()->viewport()->width(), view.tableView()->viewport()->height())
           << Qt::endl;
-    out() << QString::asprintf("    of which rows in the model %6.1f ms median, %.1f ms max (read in the loader thread, "
-                               "model reset)",
-                               jumpRows.median, jumpRows.max)
+    out() << QString::asprintf(
+                 "    of which rows in the model %6.1f ms median, %.1f ms max (read in the loader thread, "
+                 "model reset)",
+                 jumpRows.median, jumpRows.max)
           << Qt::endl;
     out() << QString::asprintf("  memory added by the view   %8.1f MB after opening, %.1f MB after jumps, %.1f MB "
                                "after live (RSS; session alone %.1f MB)",
                                double(rssOpen - rssSession) / 1024.0, double(rssJumps - rssSession) / 1024.0,
                                double(rssLive - rssSession) / 1024.0, double(rssSession - rssBefore) / 1024.0)
           << Qt::endl;
-    out() << QString::asprintf("  GUI stall, live + follow   %8.1f ms max heartbeat gap, %.1f ms p95 (2 ms timer, %d s)",
-                               liveFollow.max, liveFollow.p95, liveSeconds)
+    out() << QString::asprintf(
+                 "  GUI stall, live + follow   %8.1f ms max heartbeat gap, %.1f ms p95 (2 ms timer, %d s)",
+                 liveFollow.max, liveFollow.p95, liveSeconds)
           << Qt::endl;
-    out() << QString::asprintf("  GUI stall, live, browsing  %8.1f ms max heartbeat gap, %.1f ms p95",
-                               liveBrowse.max, liveBrowse.p95)
+    out() << QString::asprintf("  GUI stall, live, browsing  %8.1f ms max heartbeat gap, %.1f ms p95", liveBrowse.max,
+                               liveBrowse.p95)
           << Qt::endl;
     QStringList slow;
     for (const auto &sl : std::as_const(app.slowest))

@@ -53,7 +53,7 @@ void TimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
     // rows): the style's item path lays the text out again for every cell.
     const bool selected = option.state & QStyle::State_Selected;
     const QPalette::ColorGroup group = !(option.state & QStyle::State_Enabled) ? QPalette::Disabled
-        : (option.state & QStyle::State_Active)                               ? QPalette::Normal
+                                       : (option.state & QStyle::State_Active) ? QPalette::Normal
                                                                                : QPalette::Inactive;
     if (selected)
         painter->fillRect(option.rect, option.palette.brush(group, QPalette::Highlight));
@@ -99,8 +99,8 @@ void TimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         focus.state |= QStyle::State_KeyboardFocusChange;
         focus.backgroundColor = option.palette.color(group, selected ? QPalette::Highlight : QPalette::Base);
         const QWidget *widget = option.widget;
-        (widget ? widget->style() : QApplication::style())->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, painter,
-                                                                         widget);
+        (widget ? widget->style() : QApplication::style())
+            ->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, painter, widget);
     }
 }
 

@@ -47,7 +47,8 @@ TimelineFilterBar::TimelineFilterBar(QWidget *parent)
     m_typeButton->setMenu(m_typeMenu);
     layout->insertWidget(layout->indexOf(m_types) + 1, m_typeButton);
     m_actor = addEdit(u"actorFilter"_s, tr("Actor"), tr("Only the events recorded for this actor"), 80);
-    m_correlation = addEdit(u"correlationFilter"_s, tr("Correlation"), tr("Only the events of this correlation id"), 110);
+    m_correlation =
+        addEdit(u"correlationFilter"_s, tr("Correlation"), tr("Only the events of this correlation id"), 110);
     m_from = addEdit(u"fromTimeFilter"_s, tr("From (UTC)"),
                      tr("Recorded at or after this time: 2025-11-25 12:00, 2025-11-25T12:00:00.250Z, 2025-11-25"), 120);
     m_to = addEdit(u"toTimeFilter"_s, tr("To (UTC)"), tr("Recorded at or before this time"), 120);

@@ -73,7 +73,8 @@ void TimelineModel::startLoader()
     m_thread->setObjectName(u"eventscope-timeline"_s);
     m_loader->moveToThread(m_thread);
     m_thread->start();
-    QMetaObject::invokeMethod(m_loader, [loader = m_loader, path] { loader->openStore(path); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_loader, [loader = m_loader, path] { loader->openStore(path); }, Qt::QueuedConnection);
 }
 
 void TimelineModel::stopLoader()
@@ -100,8 +101,8 @@ void TimelineModel::send(TimelineRequest request)
 {
     request.generation = m_generation->load();
     request.filter = m_filter;
-    QMetaObject::invokeMethod(m_loader, [loader = m_loader, request] { loader->fetch(request); },
-                              Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_loader, [loader = m_loader, request] { loader->fetch(request); }, Qt::QueuedConnection);
 }
 
 void TimelineModel::setFilter(const SearchFilter &filter, qint64 anchorPosition)
@@ -364,7 +365,8 @@ EventSummary TimelineModel::summaryOf(const RecordedEvent &event)
     const QJsonObject md = event.metadataObject();
     s.actor = md.value(meta::Actor).toString();
     s.correlationId = md.value(meta::CorrelationId).toString();
-    s.dataPrefix = QString::fromUtf8(event.data.left(EventSearch::DataPrefixChars * 4)).left(EventSearch::DataPrefixChars);
+    s.dataPrefix =
+        QString::fromUtf8(event.data.left(EventSearch::DataPrefixChars * 4)).left(EventSearch::DataPrefixChars);
     return s;
 }
 

@@ -131,8 +131,9 @@ TimelineView::TimelineView(QWidget *parent)
     connect(m_gotoEdit, &QLineEdit::returnPressed, this, &TimelineView::onGoto);
     connect(m_filterBar, &TimelineFilterBar::filterChanged, this, &TimelineView::onFilterChanged);
 
-    connect(m_model, &TimelineModel::anchored, this,
-            [this](int row, TimelineModel::Reason reason, qint64 requested) { onAnchored(row, int(reason), requested); });
+    connect(m_model, &TimelineModel::anchored, this, [this](int row, TimelineModel::Reason reason, qint64 requested) {
+        onAnchored(row, int(reason), requested);
+    });
     connect(m_model, &TimelineModel::headChanged, this, [this] {
         updateScrollBar();
         updateStatus();
@@ -323,8 +324,8 @@ void TimelineView::revealPosition(qint64 position)
     if (row >= 0 && !m_model->isAnchorPending()) {
         m_revealPosition = 0;
         const QModelIndex index = m_model->index(row, 0);
-        m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
-                                                              QItemSelectionModel::Rows);
+        m_table->selectionModel()->setCurrentIndex(index,
+                                                   QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
         m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
         onTableScrolled();
         return;
@@ -380,8 +381,8 @@ void TimelineView::onAnchored(int row, int reason, qint64 requested)
             break;
         case TimelineModel::Reason::Reveal:
             m_revealPosition = 0;
-            m_table->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect |
-                                                                  QItemSelectionModel::Rows);
+            m_table->selectionModel()->setCurrentIndex(index,
+                                                       QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
             m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
             break;
         case TimelineModel::Reason::Scroll:

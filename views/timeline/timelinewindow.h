@@ -43,8 +43,8 @@ public:
     bool reachesStart() const { return m_start <= 1; }
     bool reachesEnd(qint64 head) const { return m_end >= head; }
 
-    int rowOf(qint64 position) const;          // -1 when not in the window
-    int rowAtOrAfter(qint64 position) const;   // size() when every row is before
+    int rowOf(qint64 position) const;        // -1 when not in the window
+    int rowAtOrAfter(qint64 position) const; // size() when every row is before
     // The rows of a page that extend the window below its start / above its end.
     EventSummaryList freshBefore(const EventSummaryList &ascending) const;
     EventSummaryList freshAfter(const EventSummaryList &ascending) const;
