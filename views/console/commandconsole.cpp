@@ -246,6 +246,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_historyView->verticalHeader()->hide();
     m_historyView->verticalHeader()->setDefaultSectionSize(m_historyView->fontMetrics().height() + 6);
     m_historyView->horizontalHeader()->setStretchLastSection(true);
+    m_historyView->resizeColumnsToContents(); // the headers' widths until rows come
     m_historyView->setWordWrap(false);
     historyLayout->addWidget(m_historyView, 1);
 
