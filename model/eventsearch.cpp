@@ -12,6 +12,12 @@
 
 #include <sqlite3.h>
 
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+
 #include <algorithm>
 #include <limits>
 
@@ -142,8 +148,11 @@ Status readPage(EventStore &store, const QString &sql, const QVariantList &binds
         s.dataPrefix = q.value(7).toString();
         out->append(std::move(s));
     }
-    if (q.lastError().isValid() && guard.cancelled())
-        return Error::make(ErrorCode::Cancelled, u"superseded"_s);
+    if (q.lastError().isValid()) {
+        if (guard.cancelled())
+            return Error::make(ErrorCode::Cancelled, u"superseded"_s);
+        return Error::make(ErrorCode::Io, u"%1: cannot read events: %2"_s.arg(store.path(), q.lastError().text()));
+    }
     return {};
 }
 
@@ -269,7 +278,7 @@ void EventSearch::start(const QString &storePath)
     m_head = 0;
     m_thread = QThread::create([this, storePath] { run(storePath); });
     m_thread->setObjectName(u"eventscope-indexer"_s);
-    m_thread->start(QThread::LowPriority);
+    m_thread->start();
 }
 
 void EventSearch::stop()
@@ -309,6 +318,12 @@ bool EventSearch::waitForWork(int timeoutMs)
 
 void EventSearch::run(const QString &path)
 {
+#ifdef Q_OS_LINUX
+    // Catching up on millions of events is background work: a nice level
+    // (per thread on Linux) leaves the CPU to the GUI thread and to writers.
+    // Not SCHED_IDLE: a starved indexer holding the write lock would stall appends.
+    setpriority(PRIO_PROCESS, pid_t(syscall(SYS_gettid)), 10);
+#endif
     EventStore::Options o;
     o.mode = EventStore::Mode::ReadWrite;
     o.durability = EventStore::Durability::Normal; // derived data: a lost batch is indexed again
@@ -378,8 +393,7 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
     QSqlDatabase db = store.database();
     QSqlQuery q(db);
     auto sqlFail = [&](const QString &what) {
-        const Error e =
-            Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.path(), what, q.lastError().text()));
+        Error e = Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.path(), what, q.lastError().text()));
         QSqlQuery(db).exec(u"ROLLBACK"_s);
         return e;
     };

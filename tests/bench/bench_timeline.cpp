@@ -382,6 +382,7 @@ int main(int argc, char **argv)
     p.addOption({u"rate"_s, u"Live events per second (default 1000)."_s, u"R"_s, u"1000"_s});
     p.addOption({u"no-index"_s, u"Do not run the full-text indexer during the run."_s});
     p.addOption({u"cold"_s, u"Drop the OS page cache before opening (needs root)."_s});
+    p.addOption({u"screenshots"_s, u"Save screenshots of the view in this directory."_s, u"DIR"_s});
     p.addOption({u"build-only"_s, u"Only build the store (used by the benchmark itself)."_s});
     p.process(app);
 
@@ -487,6 +488,9 @@ int main(int argc, char **argv)
     const double firstPaintMs = msSince(t);
     const double viewFirstPaintMs = msSince(tv);
     const qint64 rssOpen = residentKb();
+    const QString shots = p.value(u"screenshots"_s);
+    if (!shots.isEmpty())
+        view.grab().save(QDir(shots).filePath(u"timeline-10m-open.png"_s));
 
     QList<double> repaints;
     const int repaintCount = qEnvironmentVariableIntValue("BENCH_TIMELINE_REPAINTS");
@@ -527,6 +531,66 @@ int main(int argc, char **argv)
     }
     spin([&] { return !view.timelineModel()->isLoading(); });
     const qint64 rssJumps = residentKb();
+
+    // Filters: time until the filtered rows around the current place are in
+    // the model (one keyset read each way in the loader thread).
+    struct FilterFigure {
+        QString name;
+        double ms = 0;
+        int rows = 0;
+    };
+    QList<FilterFigure> filterFigures;
+    {
+        const qint64 middle = head / 2;
+        const qint64 middleMs = EventStore::open(path, EventStore::Mode::ReadOnly)
+                                    .value()
+                                    ->query(EventQuery{{}, {}, {}, {}, -1, -1, -1, -1, middle, middle, 1, false})
+                                    ->value(0)
+                                    .recordedMs;
+        QList<QPair<QString, SearchFilter>> filters;
+        SearchFilter f;
+        f.types = {u"MoneyDeposited"_s};
+        filters.append({u"one type"_s, f});
+        f.types = {u"AccountOpened"_s, u"TransferBounced"_s};
+        filters.append({u"two types"_s, f});
+        f = {};
+        f.stream = u"acc-%1"_s.arg(middle / 100, 8, 10, QChar(u'0'));
+        filters.append({u"stream"_s, f});
+        f = {};
+        f.correlationId = u"corr-%1"_s.arg(middle / 8);
+        filters.append({u"correlation"_s, f});
+        f = {};
+        f.actor = u"user-7"_s;
+        filters.append({u"actor (no index)"_s, f});
+        f = {};
+        f.fromMs = middleMs;
+        f.toMs = middleMs + 60000;
+        filters.append({u"time range (1 min)"_s, f});
+        f = {};
+        f.text = u"garage"_s;
+        filters.append({u"text, common word"_s, f});
+        f.text = u"garage winter"_s;
+        filters.append({u"text, two words"_s, f});
+        f.text = u"garage"_s;
+        f.types = {u"MoneyWithdrawn"_s};
+        filters.append({u"text and type"_s, f});
+        view.setFollowLive(false);
+        view.revealPosition(middle);
+        spin([&] { return !view.timelineModel()->isLoading(); });
+        for (const auto &[name, filter] : std::as_const(filters)) {
+            tj.start();
+            const int before = int(jumpsToRows.size());
+            view.setFilter(filter);
+            const bool done = spin([&] { return jumpsToRows.size() > before; }, 60000);
+            filterFigures.append({name, done ? jumpsToRows.constLast() : -1, view.model()->rowCount()});
+            if (!shots.isEmpty() && name == u"text and type"_s) {
+                spin([&] { return !view.timelineModel()->isLoading(); });
+                view.grab().save(QDir(shots).filePath(u"timeline-10m-filtered.png"_s));
+            }
+            view.clearFilters();
+            spin([&] { return !view.timelineModel()->isLoading(); }, 60000);
+        }
+    }
 
     // 4. Live appends ----------------------------------------------------------------
     const int liveSeconds = p.value(u"live-seconds"_s).toInt();
@@ -583,7 +647,7 @@ int main(int argc, char **argv)
         heartbeat.start();
         QElapsedTimer phase;
         phase.start();
-        spin([&] { return phase.elapsed() >= seconds * 1000; }, seconds * 1000 + 1000);
+        spin([&] { return phase.elapsed() >= qint64(seconds) * 1000; }, seconds * 1000 + 1000);
         heartbeat.stop();
         return statsOf(gaps);
     };
@@ -623,6 +687,10 @@ int main(int argc, char **argv)
                  "model reset)",
                  jumpRows.median, jumpRows.max)
           << Qt::endl;
+    for (const FilterFigure &ff : std::as_const(filterFigures))
+        out() << QString::asprintf("  filter: %-22s %6.1f ms to rows (%d in the window)", qPrintable(ff.name), ff.ms,
+                                   ff.rows)
+              << Qt::endl;
     out() << QString::asprintf("  memory added by the view   %8.1f MB after opening, %.1f MB after jumps, %.1f MB "
                                "after live (RSS; session alone %.1f MB)",
                                double(rssOpen - rssSession) / 1024.0, double(rssJumps - rssSession) / 1024.0,

@@ -365,8 +365,9 @@ EventSummary TimelineModel::summaryOf(const RecordedEvent &event)
     const QJsonObject md = event.metadataObject();
     s.actor = md.value(meta::Actor).toString();
     s.correlationId = md.value(meta::CorrelationId).toString();
-    s.dataPrefix =
-        QString::fromUtf8(event.data.left(EventSearch::DataPrefixChars * 4)).left(EventSearch::DataPrefixChars);
+    // At most 4 UTF-8 bytes a character: converting this much is enough.
+    constexpr qsizetype PrefixBytes = qsizetype(EventSearch::DataPrefixChars) * 4;
+    s.dataPrefix = QString::fromUtf8(event.data.left(PrefixBytes)).left(EventSearch::DataPrefixChars);
     return s;
 }
 

@@ -574,7 +574,7 @@ void TimelineView::updateStatus()
         parts << tr("filtered");
     if (m_model->isLoading())
         parts << tr("loading…");
-    if (m_indexer->isRunning()) {
+    if (m_indexer->isRunning() && m_indexer->headPosition() > 0) { // once it has reported
         const qint64 head = std::max(m_indexer->headPosition(), qint64(1));
         const qint64 indexed = m_indexer->indexedPosition();
         if (indexed < head)

@@ -107,9 +107,11 @@ TimelineWindow::Edges TimelineWindow::edgesToFetch(int visibleFirst, int visible
 TimelineWindow::Trim TimelineWindow::trimFor(int visibleFirst, int visibleLast, bool grewAtBottom) const
 {
     Trim t;
-    const int excess = size() - m_capacity;
-    if (excess <= 0)
+    // Trim in steps, not a few rows at every append: each trim is a row
+    // removal the view and its selection model go through.
+    if (size() <= m_capacity + m_capacity / 10)
         return t;
+    const int excess = size() - m_capacity;
     if (visibleFirst < 0 || visibleLast < visibleFirst) {
         (grewAtBottom ? t.top : t.bottom) = excess;
         return t;

@@ -57,9 +57,10 @@ public:
     // Which edges to load, for a view showing rows [visibleFirst, visibleLast]
     // (-1: unknown) of a log whose last position is head.
     Edges edgesToFetch(int visibleFirst, int visibleLast, qint64 head) const;
-    // How many rows to drop from each end to get back to the capacity without
-    // touching the visible rows or their margins. `grewAtBottom` says which end
-    // just grew: the other one is trimmed first.
+    // How many rows to drop from each end to get back to the capacity, once
+    // the window is a tenth over it, without touching the visible rows or their
+    // margins. `grewAtBottom` says which end just grew: the other one is
+    // trimmed first.
     Trim trimFor(int visibleFirst, int visibleLast, bool grewAtBottom) const;
 
 private:
