@@ -184,6 +184,7 @@ void MainWindow::routeNavigation()
     connect(m_console, &CommandConsole::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_commandLog, &CommandLogView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_streams, &StreamsView::streamActivated, m_timeline, &TimelineView::setStreamFilter);
+    connect(m_streams, &StreamsView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
 }
 
 void MainWindow::setSessionOnViews()
