@@ -21,6 +21,9 @@ struct LoadedAggregate {
     qint64 eventsApplied = 0;   // events folded on top of the snapshot or cache
     bool fromCache = false;
     QJsonObject state;
+
+    // True when the load started from a stored snapshot (snapshotVersion says which).
+    bool usedSnapshot() const { return snapshotVersion > 0; }
 };
 
 // Loads aggregates: the latest snapshot made by this pack version, then the

@@ -2,6 +2,8 @@
 
 #include "eventstore.h"
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace es {
@@ -72,6 +74,96 @@ Result<QList<HistoryStep>> TimeTravel::history(const QString &stream, qint64 fro
         state = *next;
     }
     return steps;
+}
+
+} // namespace es
+
+namespace es {
+
+QJsonObject TravelHistory::stateAt(qint64 version) const
+{
+    if (version <= 0 || steps.isEmpty())
+        return initial;
+    return steps.at(qMin<qint64>(version, steps.size()) - 1).after;
+}
+
+const RecordedEvent *TravelHistory::eventAt(qint64 version) const
+{
+    if (version < 1 || version > steps.size())
+        return nullptr;
+    return &steps.at(version - 1).event;
+}
+
+qint64 TravelHistory::versionAtPosition(qint64 position) const
+{
+    auto it = std::upper_bound(steps.cbegin(), steps.cend(), position,
+                               [](qint64 p, const HistoryStep &s) { return p < s.event.position; });
+    return qint64(it - steps.cbegin());
+}
+
+qint64 TravelHistory::versionAtTime(qint64 ms) const
+{
+    // Recorded times follow positions, so they are ascending along a stream.
+    auto it = std::upper_bound(steps.cbegin(), steps.cend(), ms,
+                               [](qint64 t, const HistoryStep &s) { return t < s.event.recordedMs; });
+    return qint64(it - steps.cbegin());
+}
+
+qint64 TravelHistory::snapshotFor(qint64 version) const
+{
+    auto it = std::upper_bound(snapshotVersions.cbegin(), snapshotVersions.cend(), version);
+    return it == snapshotVersions.cbegin() ? 0 : *(it - 1);
+}
+
+Result<TravelHistory> TimeTravel::travelHistory(const QString &stream,
+                                                const std::function<bool(qint64, qint64)> &progress)
+{
+    constexpr qint64 Chunk = 500;
+    const auto info = m_store->streamInfo(stream);
+    if (!info)
+        return Error::make(ErrorCode::NotFound, u"no stream %1"_s.arg(stream));
+    if (!m_domain->info().aggregate(info->type))
+        return Error::make(ErrorCode::NotFound,
+                           u"the domain pack %1 has no aggregate %2"_s.arg(m_domain->info().name, info->type));
+    TravelHistory out;
+    out.stream = stream;
+    out.aggregate = info->type;
+    auto init = m_domain->initialState(info->type);
+    if (!init)
+        return init.error();
+    out.initial = *init;
+    out.steps.reserve(info->version);
+    QJsonObject state = out.initial;
+    for (qint64 from = 1; from <= info->version; from += Chunk) {
+        if (progress && !progress(from - 1, info->version))
+            return Error::make(ErrorCode::Cancelled, u"history of %1 cancelled"_s.arg(stream));
+        auto events = m_store->readStream(stream, from, qMin(info->version, from + Chunk - 1));
+        if (!events)
+            return events.error();
+        for (const RecordedEvent &e : std::as_const(*events)) {
+            auto next = m_domain->evolve(info->type, state, e);
+            if (!next)
+                return Error::make(next.error().code, next.error().message +
+                                                          u" (replaying %1 version %2)"_s.arg(stream).arg(e.version));
+            out.blame.add(e, state, *next);
+            out.steps.append({e, state, *next});
+            state = *next;
+        }
+    }
+    // Walk the usable snapshots from the newest down.
+    const DomainInfo &pack = m_domain->info();
+    for (qint64 below = info->version; below > 0;) {
+        const auto snap = m_store->latestSnapshot(stream, below, pack.version, pack.contentHash);
+        if (!snap || snap->version <= 0)
+            break;
+        out.snapshotVersions.prepend(snap->version);
+        if (snap->version <= out.steps.size() && out.stateAt(snap->version) != snap->state)
+            out.mismatchedSnapshots.prepend(snap->version);
+        below = snap->version - 1;
+    }
+    if (progress)
+        progress(info->version, info->version);
+    return out;
 }
 
 } // namespace es
