@@ -1,5 +1,7 @@
 #include "session.h"
 
+#include "projectionhost.h"
+
 #include <QSqlQuery>
 
 using namespace Qt::StringLiterals;
@@ -14,6 +16,8 @@ Session::Session(const Options &options)
 Session::~Session()
 {
     m_pollTimer.stop();
+    // The runner (and, for an in-memory store, its use of our connection) goes first.
+    m_projections.reset();
     m_pipeline.reset();
     m_domain.reset();
     m_store.reset();
@@ -40,6 +44,9 @@ Result<std::unique_ptr<Session>> Session::open(const Options &options)
     connect(&s->m_pollTimer, &QTimer::timeout, s.get(), &Session::poll);
     if (options.storePath != u":memory:"_s)
         s->m_pollTimer.start();
+    s->m_projections = std::make_unique<ProjectionHost>(s.get());
+    if (options.runProjections)
+        s->m_projections->start();
     return s;
 }
 
@@ -53,6 +60,8 @@ Status Session::loadPack(const QString &packPath)
     m_options.packPath = packPath;
     m_pipeline = std::make_unique<CommandPipeline>(m_store.get(), m_domain.get());
     connect(m_pipeline.get(), &CommandPipeline::commandExecuted, this, &Session::commandExecuted);
+    if (m_projections && m_options.runProjections)
+        m_projections->start(); // another pack: other projections
     Q_EMIT packChanged();
     return {};
 }
@@ -66,6 +75,8 @@ Result<QString> Session::reloadPack()
         return changes.error();
     // States cached under the old code may not be what the new code builds.
     m_pipeline->repository().clearCache();
+    if (m_projections && m_options.runProjections)
+        m_projections->reloadPack();
     Q_EMIT packChanged();
     return *changes;
 }
@@ -80,6 +91,17 @@ CommandResult Session::execute(const Command &command)
         return r;
     }
     return m_pipeline->execute(command);
+}
+
+QList<ProjectionStatus> Session::projectionStatuses() const
+{
+    return m_projections ? m_projections->statuses() : QList<ProjectionStatus>();
+}
+
+void Session::setProjectionDelay(const QString &name, int delayMs)
+{
+    if (m_projections)
+        m_projections->setDelay(name, delayMs);
 }
 
 void Session::onLocalAppend(const EventList &events)

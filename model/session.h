@@ -3,6 +3,7 @@
 #include "commandpipeline.h"
 #include "eventstore.h"
 #include "jsdomain.h"
+#include "projectiontypes.h"
 #include "result.h"
 
 #include <QObject>
@@ -11,6 +12,8 @@
 #include <memory>
 
 namespace es {
+
+class ProjectionHost;
 
 // What the workbench has open: a store, its domain pack and the pipeline over
 // them, all living in the GUI thread for the quick calls (a command, a page of
@@ -28,6 +31,8 @@ public:
         bool readOnly = false;
         bool create = false;
         int pollIntervalMs = 200;
+        // Run the pack's projections (in a worker thread) while the session is open.
+        bool runProjections = true;
     };
 
     static Result<std::unique_ptr<Session>> open(const Options &options);
@@ -49,6 +54,14 @@ public:
     // Sends a command through the pipeline (GUI thread: one command is quick).
     CommandResult execute(const Command &command);
 
+    // The projections: run in a worker thread when the store is writable and
+    // the pack declares some, otherwise observed from the stored checkpoints.
+    ProjectionHost *projections() const { return m_projections.get(); }
+    QList<ProjectionStatus> projectionStatuses() const;
+    // The trainer's eventual-consistency knob: an artificial delay before a
+    // projection applies new events (-1: the pack's default). Asynchronous.
+    void setProjectionDelay(const QString &name, int delayMs);
+
 Q_SIGNALS:
     // New events, in order, whoever appended them.
     void eventsAppended(const es::EventList &events);
@@ -65,6 +78,7 @@ private:
     std::unique_ptr<EventStore> m_store;
     std::unique_ptr<JsDomain> m_domain;
     std::unique_ptr<CommandPipeline> m_pipeline;
+    std::unique_ptr<ProjectionHost> m_projections;
     QTimer m_pollTimer;
     qint64 m_head = 0;
     qint64 m_dataVersion = -1;
