@@ -11,6 +11,7 @@
 #include <QLoggingCategory>
 #include <QSqlDriver>
 #include <QSqlError>
+#include <QUrl>
 
 #include <sqlite3.h>
 
@@ -169,7 +170,7 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const QString &path, const 
 Status EventStore::initialise(const QString &path, const Options &options)
 {
     m_path = path;
-    m_memory = path == u":memory:";
+    m_memory = path == u":memory:" || isMemoryUri(path);
     m_readOnly = options.mode == Mode::ReadOnly;
 
     if (!m_memory) {
@@ -203,6 +204,8 @@ Status EventStore::initialise(const QString &path, const Options &options)
     QString connectOptions = u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(options.busyTimeoutMs);
     if (m_readOnly)
         connectOptions += u";QSQLITE_OPEN_READONLY"_s;
+    if (isMemoryUri(path))
+        connectOptions += u";QSQLITE_OPEN_URI"_s;
     m_db.setConnectOptions(connectOptions);
     if (!m_db.open())
         return Error::make(ErrorCode::Io, u"%1: cannot open: %2"_s.arg(path, m_db.lastError().text()));
@@ -1164,6 +1167,26 @@ Result<VerifyReport> EventStore::verify(const std::function<bool(qint64, qint64)
     if (progress)
         progress(report.checked, head);
     return report;
+}
+
+// --- In-memory scratch stores (the what-if sandbox) ---
+
+QString EventStore::memoryUri(const QString &name)
+{
+    return u"file:"_s + QString::fromLatin1(QUrl::toPercentEncoding(name)) + u"?mode=memory&cache=shared"_s;
+}
+
+bool EventStore::isMemoryUri(const QString &path)
+{
+    return path.startsWith(u"file:"_s) && path.contains(u"mode=memory"_s);
+}
+
+Result<std::unique_ptr<EventStore>> EventStore::openInMemory(const QString &name)
+{
+    Options o;
+    o.mode = Mode::Create;
+    o.durability = Durability::Normal;
+    return open(memoryUri(name), o);
 }
 
 } // namespace es

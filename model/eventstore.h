@@ -117,6 +117,14 @@ public:
 
     static QByteArray computeHash(const QByteArray &previousHash, const RecordedEvent &event);
 
+    // --- In-memory scratch stores (the what-if sandbox) ---
+    // A named in-memory store that other connections (in other threads) can open
+    // too: "file:NAME?mode=memory&cache=shared". It lives while one connection is open.
+    static QString memoryUri(const QString &name);
+    static bool isMemoryUri(const QString &path);
+    // Opens (creating the schema) the named in-memory store.
+    static Result<std::unique_ptr<EventStore>> openInMemory(const QString &name);
+
 Q_SIGNALS:
     // Emitted after commit, in this store's thread.
     void eventsAppended(const es::EventList &events);
