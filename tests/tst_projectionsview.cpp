@@ -317,8 +317,7 @@ private Q_SLOTS:
         doubled.replace(from, u"Object.assign({}, row, { balance: event.data.balance * 2 })"_s);
         QVERIFY(writeFile(pack, doubled));
         QVERIFY(session->reloadPack());
-        // New events still use the old rows until the swap; the reload reaches the worker first.
-        QTest::qWait(200);
+        // The reload and the rebuild are queued to the worker in that order.
         QTest::mouseClick(rebuild, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(swap->isVisible(), 10000);
         QCOMPARE(view.diffModel()->rowCount(), 3);

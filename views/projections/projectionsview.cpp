@@ -446,6 +446,8 @@ void ProjectionsView::reloadProjections()
     selectProjection(want);
     if (want.isEmpty()) {
         updateDetail();
+        updateChart();
+        updateRebuildPanel();
         loadReadModel();
     }
 }
@@ -473,6 +475,8 @@ void ProjectionsView::onCurrentRowChanged()
         ProjectionsSettings::setCurrent(name);
     m_message->hide();
     updateDetail();
+    updateChart();
+    updateRebuildPanel();
     loadReadModel();
 }
 
@@ -517,8 +521,6 @@ void ProjectionsView::updateDetail()
         m_delay->setValue(s->delayMs);
     }
     updateButtons();
-    updateChart();
-    updateRebuildPanel();
 }
 
 void ProjectionsView::updateButtons()

@@ -41,7 +41,7 @@ void ThroughputChart::setSamples(const QList<ProjectionHost::Sample> &samples, q
     if (m_autoSpan) {
         // A young history fills a one-minute window; an older one grows it, minute by minute.
         const qint64 age = samples.isEmpty() ? 0 : (m_nowMs - samples.constFirst().msSinceEpoch) / 1000;
-        m_spanSeconds = int(qBound<qint64>(60, (age + 59) / 60 * 60, ProjectionHost::HistorySeconds));
+        m_spanSeconds = int(qBound(qint64(60), (age + 59) / 60 * 60, qint64(ProjectionHost::HistorySeconds)));
     }
     update();
 }
