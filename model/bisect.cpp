@@ -243,7 +243,7 @@ Result<BisectResult> Bisect::firstTrue(const QJsonObject &initial, const QList<H
         return out;
     }
     for (const HistoryStep &step : steps) {
-        if (progress && out.checked % ReadChunk == 0 && !progress(out.checked, out.total))
+        if (progress && out.checked % 32 == 0 && !progress(out.checked, out.total))
             return Error::make(ErrorCode::Cancelled, u"bisect cancelled"_s);
         auto hit = testAt(predicate, step.after, step.event.version);
         if (!hit)
