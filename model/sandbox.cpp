@@ -563,16 +563,21 @@ Result<QList<ProjectionComparison>> Sandbox::compareProjections(EventStore *orig
             return b.error();
         ProjectionComparison pc;
         pc.projection = spec.name;
-        std::map<QString, std::pair<QJsonValue, QJsonValue>> rows;
+        // A row absent on one side stays undefined there (a stored row may hold null).
+        struct Sides {
+            QJsonValue original{QJsonValue::Undefined};
+            QJsonValue fork{QJsonValue::Undefined};
+        };
+        std::map<QString, Sides> rows;
         for (const QJsonValue &row : std::as_const(*a))
-            rows[row[u"key"_s].toString()].first = row[u"value"_s];
+            rows[row[u"key"_s].toString()].original = row[u"value"_s];
         for (const QJsonValue &row : std::as_const(*b))
-            rows[row[u"key"_s].toString()].second = row[u"value"_s];
+            rows[row[u"key"_s].toString()].fork = row[u"value"_s];
         for (const auto &[key, values] : rows) {
             RowComparison rc;
             rc.key = key;
-            rc.original = values.first;
-            rc.fork = values.second;
+            rc.original = values.original;
+            rc.fork = values.fork;
             if (rc.original.isUndefined()) {
                 rc.kind = RowComparison::Kind::Added;
                 ++pc.added;

@@ -50,8 +50,8 @@ struct RowComparison {
     enum class Kind { Same, Added, Removed, Changed }; // Added: only in the fork
     QString key;
     Kind kind = Kind::Same;
-    QJsonValue original; // undefined when absent
-    QJsonValue fork;
+    QJsonValue original{QJsonValue::Undefined}; // undefined when absent
+    QJsonValue fork{QJsonValue::Undefined};
 };
 
 struct ProjectionComparison {
