@@ -109,6 +109,29 @@ struct ReactionCommand {
     QJsonObject data;
 };
 
+// The read side's batch protocol (Domain::projectionKeysBatch, then Domain::projectBatch).
+struct ProjectionKeyBatch {
+    // The keys of each event of the batch, in order, up to stoppedAt (excluded) when
+    // stoppedAt >= 0: that event's keys could not be computed in the batch (key()
+    // threw, an upcaster failed...): the per-event calls say why.
+    QList<QStringList> keys;
+    qsizetype stoppedAt = -1;
+};
+
+struct ProjectionRowChange {
+    QString key;
+    QJsonValue value;      // the row's new value; null: deleted
+    qint64 position = 0;   // the event that last changed it
+};
+
+struct ProjectionBatchResult {
+    // The events applied, a prefix of the batch. When it is shorter than the
+    // batch, the next event needs the per-event calls (a handler failed, or
+    // returned a row that needs normalising); nothing of it was applied.
+    qsizetype done = 0;
+    QList<ProjectionRowChange> changes; // the rows whose value changed, in no particular order
+};
+
 // The pipeline's view of a domain. Implementations: JsDomain (a domain pack).
 // Calls are made from the thread that owns the domain object.
 class Domain {
@@ -149,6 +172,36 @@ public:
         Q_UNUSED(event);
         Q_UNUSED(key);
         return current;
+    }
+    // Batched read side, for table projections (the hot path of rebuilds and live
+    // following): projectionKeysBatch computes the keys of many events in one call
+    // and keeps the events; projectBatch then applies them given the current value
+    // of every key they touch (null when absent), and returns the rows that changed.
+    // Each event is applied as by the per-event calls (the same handler arguments,
+    // a handler sees the row as the previous event left it); an event is atomic, and
+    // the batch stops before the first event that throws or returns anything but
+    // null or a row of exactly the declared columns, each null or of its column's
+    // type (columns: [[name, "text"|"integer"|"real"], ...]). The caller applies
+    // that event with project() (which normalises, or reports the error) and goes on.
+    // Implementations that do not batch return false from canProjectBatch().
+    virtual bool canProjectBatch() const { return false; }
+    virtual Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
+                                                           qsizetype count)
+    {
+        Q_UNUSED(projection);
+        Q_UNUSED(events);
+        Q_UNUSED(count);
+        return Error::make(ErrorCode::Invalid, QStringLiteral("this domain does not batch projections"));
+    }
+    // rows: [[key, value|null], ...] for every key of the last projectionKeysBatch call;
+    // columns as above.
+    virtual Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonArray &rows,
+                                                       const QJsonArray &columns)
+    {
+        Q_UNUSED(projection);
+        Q_UNUSED(rows);
+        Q_UNUSED(columns);
+        return Error::make(ErrorCode::Invalid, QStringLiteral("this domain does not batch projections"));
     }
     // The schema version new events of this type are stored with (one past the highest upcaster).
     virtual int schemaVersion(const QString &eventType) const

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -73,7 +74,9 @@ const auto HostScript = uR"js(
     };
 
     function makeEvent(upcasters, type, dataText, stream, version, position, recordedAt, metadataText, schemaVersion) {
-        let data = JSON.parse(dataText);
+        return makeEventFrom(upcasters, type, JSON.parse(dataText), stream, version, position, recordedAt, metadataText, schemaVersion);
+    }
+    function makeEventFrom(upcasters, type, data, stream, version, position, recordedAt, metadataText, schemaVersion) {
         const chain = upcasters[type];
         if (chain !== undefined) {
             for (let v = schemaVersion; chain[v] !== undefined; ++v) {
@@ -109,6 +112,62 @@ const auto HostScript = uR"js(
                 return { rejected: true, reason: reason, fields: fields === undefined ? {} : fields };
             }
         };
+    }
+
+    // The keys of an event as projectionKeys computes them: an array of strings, or FAIL.
+    function keysOf(keyFn, event, name) {
+        // key: a function (event) => key(s), or a path into the event ("stream", "data.customer").
+        let keys;
+        if (keyFn === undefined) keys = event.stream;
+        else if (typeof keyFn === "string") keys = keyFn.split(".").reduce(function (v, k) { return v === undefined || v === null ? v : v[k]; }, event);
+        else keys = keyFn(event);
+        if (keys === null || keys === undefined) return [];
+        if (!Array.isArray(keys)) keys = [keys];
+        const out = [];
+        for (let i = 0; i < keys.length; ++i) {
+            const k = keys[i];
+            if ((typeof k !== "string" || k === "") && typeof k !== "number")
+                return fail("projection " + name + ": key() returned " + describe(k) + " for " + event.type + ", expected a non-empty string, a list of them, or null");
+            out.push(String(k));
+        }
+        return out;
+    }
+
+    // The batch of projectionKeysBatch, kept for the projectBatch call that follows it.
+    let batch = null;
+
+    // A table row as C++ would hand it over: the declared columns in the order of
+    // the JSON text it writes (sorted names). Rows in a batch are always canonical.
+    function copyRow(row, names) {
+        const out = {};
+        for (let i = 0; i < names.length; ++i) out[names[i]] = row[names[i]];
+        return out;
+    }
+    // Exactly the declared columns, each null or already of its column's type:
+    // then the per-event path would store it as it is (see ProjectionWriter::normalise).
+    function canonicalRow(row, columns) {
+        if (row === null || typeof row !== "object" || Array.isArray(row)) return false;
+        if (Object.keys(row).length !== columns.length) return false;
+        for (let i = 0; i < columns.length; ++i) {
+            const name = columns[i][0];
+            if (!Object.prototype.hasOwnProperty.call(row, name)) return false;
+            const v = row[name];
+            if (v === null) continue;
+            switch (columns[i][1]) {
+            case "text": if (typeof v !== "string") return false; break;
+            case "real": if (typeof v !== "number" || !isFinite(v)) return false; break;
+            case "integer": if (typeof v !== "number" || !isFinite(v) || Math.floor(v) !== v || Math.abs(v) >= 9.0e15) return false; break;
+            default: return false;
+            }
+        }
+        return true;
+    }
+    function sameRow(a, b, names) {
+        if (a === null || b === null) return a === b;
+        for (let i = 0; i < names.length; ++i) {
+            if (a[names[i]] !== b[names[i]]) return false;
+        }
+        return true;
     }
 
     // The event built for projectionKeys, reused by the project calls for the
@@ -181,6 +240,82 @@ const auto HostScript = uR"js(
                                 ": return the next row/document/page object, or null to delete it");
                 return JSON.stringify(next);
             } catch (e) { lastError = e; return FAIL; }
+        },
+        // The keys of a batch of events (one JSON array of [type, stream, version,
+        // position, recordedAt, schemaVersion, data] and the metadata texts joined by
+        // NUL), as [stoppedAt, [keys of each event]]. The events stay for projectBatch.
+        keysBatch: function (keyFn, handlers, upcasters, eventsText, metadataText, name) {
+            batch = null;
+            let raw;
+            try { raw = JSON.parse(eventsText); } catch (e) { lastError = e; return FAIL; }
+            const metadata = metadataText.split("\u0000");
+            const events = [];
+            const keys = [];
+            let stoppedAt = -1;
+            for (let i = 0; i < raw.length; ++i) {
+                const r = raw[i];
+                if (handlers[r[0]] === undefined) { events.push(null); keys.push([]); continue; }
+                let k;
+                try {
+                    const event = makeEventFrom(upcasters, r[0], r[6], r[1], r[2], r[3], r[4], metadata[i], r[5]);
+                    k = event === FAIL ? FAIL : keysOf(keyFn, event, name);
+                    events.push(event);
+                } catch (e) { k = FAIL; }
+                if (k === FAIL) { stoppedAt = i; break; }
+                keys.push(k);
+            }
+            lastError = undefined;
+            batch = { name: name, events: events, keys: keys };
+            return JSON.stringify([stoppedAt, keys]);
+        },
+        // Applies the batch of keysBatch to the rows given ([[key, row|null], ...])
+        // and returns [done, [[key, position, row|null], ...]] for the rows that changed.
+        projectBatch: function (handlers, rowsText, columnsText, name) {
+            const b = batch;
+            batch = null;
+            if (b === null || b.name !== name) return fail("projectBatch for " + name + " without its keysBatch");
+            const columns = JSON.parse(columnsText);
+            const names = columns.map(function (c) { return c[0]; }).sort();
+            const state = new Map();
+            JSON.parse(rowsText).forEach(function (kv) { state.set(kv[0], { value: kv[1], position: 0, dirty: false }); });
+            let done = 0;
+            for (let i = 0; i < b.keys.length; ++i) {
+                const keys = b.keys[i];
+                if (keys.length > 0) {
+                    const event = b.events[i];
+                    const handler = handlers[event.type];
+                    // The event is atomic: its rows are changed in a copy first.
+                    const touched = new Map();
+                    let ok = true;
+                    for (let j = 0; j < keys.length && ok; ++j) {
+                        const key = keys[j];
+                        let entry = touched.get(key);
+                        if (entry === undefined) {
+                            const s = state.get(key);
+                            if (s === undefined) return fail("projectBatch for " + name + ": no row given for key " + key);
+                            entry = { value: s.value, position: s.position, dirty: s.dirty };
+                            touched.set(key, entry);
+                        }
+                        let next;
+                        try {
+                            next = handler(entry.value === null ? null : copyRow(entry.value, names), event, key);
+                        } catch (e) { ok = false; break; }
+                        if (next !== null && !canonicalRow(next, columns)) { ok = false; break; }
+                        if (next !== null) next = copyRow(next, names);
+                        if (!sameRow(next, entry.value, names)) {
+                            entry.value = next;
+                            entry.position = event.position;
+                            entry.dirty = true;
+                        }
+                    }
+                    if (!ok) break;
+                    touched.forEach(function (entry, key) { state.set(key, entry); });
+                }
+                done = i + 1;
+            }
+            const changes = [];
+            state.forEach(function (entry, key) { if (entry.dirty) changes.push([key, entry.position, entry.value]); });
+            return JSON.stringify([done, changes]);
         },
         takeError: function () { const e = lastError; lastError = undefined; return e; },
         parse: function (text) { return JSON.parse(text); },
@@ -595,6 +730,8 @@ public:
     QJSValue m_fingerprintsFn;
     QJSValue m_projectionKeys;
     QJSValue m_project;
+    QJSValue m_keysBatch;
+    QJSValue m_projectBatch;
     QHash<QString, int> m_schemaVersions; // event type -> current version, when above 1
     QJSValue m_fail;
     QJSValue m_takeError;
@@ -638,6 +775,8 @@ Status JsDomain::Impl::setUp(const QString &path, const QByteArray &source)
     m_projectionKeys = host.property(u"projectionKeys"_s);
     m_fingerprintsFn = host.property(u"fingerprints"_s);
     m_project = host.property(u"project"_s);
+    m_keysBatch = host.property(u"keysBatch"_s);
+    m_projectBatch = host.property(u"projectBatch"_s);
     m_initialState = host.property(u"initialState"_s);
     m_definition = host.property(u"definition"_s);
     m_upcasterMap = host.property(u"upcasterMap"_s);
@@ -1246,6 +1385,130 @@ Result<QStringList> JsDomain::projectionKeys(const QString &projection, const Re
     for (const auto &k : list)
         keys << k.toString();
     return keys;
+}
+
+namespace {
+// A JSON string literal.
+void appendJsonString(QByteArray *out, const QByteArray &utf8)
+{
+    out->append('"');
+    for (const char c : utf8) {
+        switch (c) {
+        case '"':
+            out->append("\\\"");
+            break;
+        case '\\':
+            out->append("\\\\");
+            break;
+        default:
+            if (uchar(c) < 0x20) {
+                char buf[8];
+                std::snprintf(buf, sizeof buf, "\\u%04x", unsigned(uchar(c)));
+                out->append(buf);
+            } else {
+                out->append(c);
+            }
+        }
+    }
+    out->append('"');
+}
+} // namespace
+
+bool JsDomain::canProjectBatch() const
+{
+    return true;
+}
+
+Result<ProjectionKeyBatch> JsDomain::projectionKeysBatch(const QString &projection, const RecordedEvent *events,
+                                                         qsizetype count)
+{
+    Impl &d = *m_impl;
+    const auto it = d.m_projections.constFind(projection);
+    if (it == d.m_projections.cend())
+        return Error::make(ErrorCode::NotFound, u"the pack has no projection "_s + projection);
+    // One JSON text for the whole batch, parsed in one go inside the engine: the
+    // payloads go in as the JSON text they are stored as.
+    QByteArray text;
+    text.reserve(count * 256);
+    QString metadata;
+    text.append('[');
+    for (qsizetype i = 0; i < count; ++i) {
+        const RecordedEvent &e = events[i];
+        if (i > 0) {
+            text.append(',');
+            metadata.append(QChar(0));
+        }
+        text.append('[');
+        appendJsonString(&text, e.type.toUtf8());
+        text.append(',');
+        appendJsonString(&text, e.stream.toUtf8());
+        text.append(',');
+        text.append(QByteArray::number(e.version));
+        text.append(',');
+        text.append(QByteArray::number(e.position));
+        text.append(",\"");
+        text.append(isoUtc(e.recordedMs).toLatin1());
+        text.append("\",");
+        text.append(QByteArray::number(e.schemaVersion));
+        text.append(',');
+        text.append(e.data.isEmpty() ? QByteArray("{}") : e.data);
+        text.append(']');
+        metadata.append(e.metadata.isEmpty() ? u"{}"_s : QString::fromUtf8(e.metadata));
+    }
+    text.append(']');
+    const QJSValueList args{it->key,
+                            it->handlers,
+                            d.m_upcasters,
+                            QJSValue(QString::fromUtf8(text)),
+                            QJSValue(metadata),
+                            QJSValue(projection)};
+    auto result = d.call(d.m_keysBatch, args, [&]() -> QString {
+        return u"while computing the keys of %1 events for "_s.arg(count) + projection;
+    });
+    if (!result)
+        return result.error();
+    const QJsonArray out = QJsonDocument::fromJson(result->toString().toUtf8()).array();
+    ProjectionKeyBatch batch;
+    batch.stoppedAt = qsizetype(out.at(0).toDouble(-1));
+    const QJsonArray keys = out.at(1).toArray();
+    batch.keys.reserve(keys.size());
+    for (const QJsonValue &list : keys) {
+        QStringList k;
+        for (const QJsonValue &key : list.toArray())
+            k << key.toString();
+        batch.keys.append(std::move(k));
+    }
+    if (batch.stoppedAt < 0 && batch.keys.size() != count)
+        return Error::make(ErrorCode::Script, u"the batch of %1 gave keys for %2 events of %3"_s.arg(projection)
+                                                  .arg(batch.keys.size())
+                                                  .arg(count));
+    return batch;
+}
+
+Result<ProjectionBatchResult> JsDomain::projectBatch(const QString &projection, const QJsonArray &rows,
+                                                     const QJsonArray &columns)
+{
+    Impl &d = *m_impl;
+    const auto it = d.m_projections.constFind(projection);
+    if (it == d.m_projections.cend())
+        return Error::make(ErrorCode::NotFound, u"the pack has no projection "_s + projection);
+    const QJSValueList args{it->handlers,
+                            QJSValue(QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact))),
+                            QJSValue(QString::fromUtf8(QJsonDocument(columns).toJson(QJsonDocument::Compact))),
+                            QJSValue(projection)};
+    auto result = d.call(d.m_projectBatch, args, [&]() -> QString { return u"while projecting into "_s + projection; });
+    if (!result)
+        return result.error();
+    const QJsonArray out = QJsonDocument::fromJson(result->toString().toUtf8()).array();
+    ProjectionBatchResult r;
+    r.done = qsizetype(out.at(0).toDouble());
+    const QJsonArray changes = out.at(1).toArray();
+    r.changes.reserve(changes.size());
+    for (const QJsonValue &c : changes) {
+        const QJsonArray change = c.toArray();
+        r.changes.append({change.at(0).toString(), change.at(2), qint64(change.at(1).toDouble())});
+    }
+    return r;
 }
 
 Result<QJsonValue> JsDomain::project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,

@@ -42,6 +42,12 @@ public:
     Result<QJsonValue> project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,
                                const QString &key) override;
 
+    bool canProjectBatch() const override;
+    Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
+                                                   qsizetype count) override;
+    Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonArray &rows,
+                                               const QJsonArray &columns) override;
+
     // Re-reads the pack from its file. On success the new code is in use and the
     // result says what changed (aggregates, commands, projections, reactions);
     // on failure the old code stays in use.

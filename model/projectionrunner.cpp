@@ -401,18 +401,15 @@ ProjectionRunner::Step ProjectionRunner::liveRound(qint64 head, qint64 *applied,
             continue;
         }
         const RecordedEvent *poisonEvent = nullptr;
-        for (qsizetype i = 0; i < w.count; ++i) {
-            const RecordedEvent &e = w.events.at(i);
-            if (slot.handles(e)) {
-                if (auto st = slot.live->apply(m_domain, e); !st) {
-                    if (st.error().code != ErrorCode::Script)
-                        return abort(st.error());
-                    w.poison = st.error();
-                    poisonEvent = &e;
-                    break;
-                }
-            }
-            w.next.position = e.position;
+        Error failure;
+        auto done = slot.live->applyEvents(m_domain, w.events.constData(), w.count, slot.eventTypes, &failure);
+        if (!done)
+            return abort(done.error());
+        if (*done > 0)
+            w.next.position = w.events.at(*done - 1).position;
+        if (*done < w.count) {
+            w.poison = failure;
+            poisonEvent = &w.events.at(*done);
         }
         auto changed = slot.live->flush();
         if (!changed)
@@ -539,26 +536,31 @@ ProjectionRunner::Step ProjectionRunner::stepShadow(Slot &slot, qint64 head, qin
         return Step::Idle;
     }
     qint64 position = slot.shadowPosition;
-    for (const RecordedEvent &e : *events) {
-        if (slot.handles(e)) {
-            if (auto st = slot.shadow->apply(m_domain, e); !st) {
-                if (st.error().code == ErrorCode::Script && slot.skipped.contains(e.position)) {
-                    // Skipped by the user in the live model, and still failing: skipped again.
-                    qCDebug(lcProjections) << "rebuild of" << slot.schema.name << "skips" << e.position << "again";
-                } else {
-                    m_readStore->rollback();
-                    if (st.error().code == ErrorCode::Script) {
-                        failRebuild(slot, st.error().message);
-                    } else {
-                        slot.shadow->discard();
-                        *error = st;
-                    }
-                    return Step::Idle;
-                }
-            }
+    for (qsizetype i = 0; i < events->size();) {
+        Error failure;
+        auto done = slot.shadow->applyEvents(m_domain, events->constData() + i, events->size() - i,
+                                                 slot.eventTypes, &failure);
+        if (!done) {
+            m_readStore->rollback();
+            slot.shadow->discard();
+            *error = done.error();
+            return Step::Idle;
         }
-        position = e.position;
+        i += *done;
+        if (i >= events->size())
+            break;
+        const RecordedEvent &e = events->at(i);
+        if (!slot.skipped.contains(e.position)) {
+            m_readStore->rollback();
+            failRebuild(slot, failure.message);
+            return Step::Idle;
+        }
+        // Skipped by the user in the live model, and still failing: skipped again.
+        qCDebug(lcProjections) << "rebuild of" << slot.schema.name << "skips" << e.position << "again";
+        ++i;
     }
+    if (!events->isEmpty())
+        position = events->constLast().position;
     auto changed = slot.shadow->flush();
     if (!changed) {
         m_readStore->rollback();
@@ -1207,17 +1209,27 @@ Result<std::unique_ptr<ReadStore>> ProjectionRunner::buildAsOf(EventStore *store
             break;
         if (auto st = rs->begin(); !st)
             return st.error();
-        for (const RecordedEvent &e : std::as_const(*events)) {
-            for (Target &t : targets) {
-                if (!t.types.isEmpty() && !t.types.contains(e.type))
-                    continue;
-                if (auto st = t.writer->apply(domain, e); !st) {
-                    if (st.error().code == ErrorCode::Script && skipped.value(t.schema.name).contains(e.position))
-                        continue;
+        // Projection by projection: each writes its own tables, so the order
+        // between projections does not matter, only the order of events.
+        for (Target &t : targets) {
+            const QSet<qint64> skips = skipped.value(t.schema.name);
+            for (qsizetype i = 0; i < events->size();) {
+                Error failure;
+                auto done = t.writer->applyEvents(domain, events->constData() + i, events->size() - i, t.types,
+                                                  &failure);
+                if (!done) {
                     rs->rollback();
-                    return Error::make(st.error().code,
-                                       u"as of position %1: %2"_s.arg(position).arg(st.error().message));
+                    return Error::make(done.error().code,
+                                       u"as of position %1: %2"_s.arg(position).arg(done.error().message));
                 }
+                i += *done;
+                if (i >= events->size())
+                    break;
+                if (!skips.contains(events->at(i).position)) {
+                    rs->rollback();
+                    return Error::make(failure.code, u"as of position %1: %2"_s.arg(position).arg(failure.message));
+                }
+                ++i;
             }
         }
         for (Target &t : targets) {

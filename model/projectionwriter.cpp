@@ -104,6 +104,21 @@ ProjectionWriter::ProjectionWriter(ReadStore *store, ProjectionSchema schema, Re
     , m_schema(std::move(schema))
     , m_tables(tables)
 {
+    for (const ColumnSpec &c : std::as_const(m_schema.columns)) {
+        QString type;
+        switch (c.type) {
+        case ColumnSpec::Type::Text:
+            type = u"text"_s;
+            break;
+        case ColumnSpec::Type::Integer:
+            type = u"integer"_s;
+            break;
+        case ColumnSpec::Type::Real:
+            type = u"real"_s;
+            break;
+        }
+        m_batchColumns.append(QJsonArray{c.name, type});
+    }
     m_table = ReadStore::quoted(ReadStore::tableName(m_schema.name, tables));
     m_fts = ReadStore::quoted(ReadStore::ftsTableName(m_schema.name, tables));
     const QStringList values = ReadStore::valueColumns(m_schema);
@@ -336,6 +351,97 @@ Status ProjectionWriter::apply(Domain *domain, const RecordedEvent &event)
         m_dirty.insert(key);
     }
     return {};
+}
+
+Result<qsizetype> ProjectionWriter::applyBatch(Domain *domain, const RecordedEvent *events, qsizetype count)
+{
+    auto keys = domain->projectionKeysBatch(m_schema.name, events, count);
+    if (!keys)
+        return qsizetype(-1);
+    qsizetype usable = keys->stoppedAt >= 0 ? keys->stoppedAt : count;
+    usable = qMin(usable, keys->keys.size());
+    QSet<QString> wanted;
+    for (qsizetype i = 0; i < usable; ++i) {
+        const QStringList &k = keys->keys.at(i);
+        if (k.size() > MaxKeysPerEvent) {
+            usable = i; // apply() reports it
+            break;
+        }
+        for (const QString &key : k)
+            wanted.insert(key);
+    }
+    if (usable == 0)
+        return qsizetype(0);
+    if (usable < keys->keys.size()) {
+        // The domain holds the events of the keys call: it must see the prefix only.
+        keys = domain->projectionKeysBatch(m_schema.name, events, usable);
+        if (!keys || keys->stoppedAt >= 0 || keys->keys.size() != usable)
+            return qsizetype(-1);
+    }
+    QJsonArray rows;
+    for (const QString &key : std::as_const(wanted)) {
+        auto e = entry(key);
+        if (!e)
+            return e.error();
+        rows.append(QJsonArray{key, (*e)->value});
+    }
+    auto result = domain->projectBatch(m_schema.name, rows, m_batchColumns);
+    if (!result)
+        return qsizetype(-1);
+    for (const ProjectionRowChange &c : std::as_const(result->changes)) {
+        auto it = m_cache.find(c.key);
+        if (it == m_cache.end())
+            return qsizetype(-1); // cannot happen: every key was loaded above
+        it->value = c.value.isObject() ? c.value : QJsonValue(QJsonValue::Null);
+        it->position = c.position;
+        m_dirty.insert(c.key);
+    }
+    return qBound<qsizetype>(0, result->done, usable);
+}
+
+Result<qsizetype> ProjectionWriter::applyEvents(Domain *domain, const RecordedEvent *events, qsizetype count,
+                                                const QSet<QString> &types, Error *failure)
+{
+    const auto handles = [&types](const RecordedEvent &e) { return types.isEmpty() || types.contains(e.type); };
+    // A batch stops before an event that needs the per-event path; after a few of
+    // those in one call, the rest goes event by event (a pack whose rows always
+    // need normalising gains nothing from batches).
+    constexpr int MaxBatchStops = 8;
+    int stops = 0;
+    bool batch = m_schema.kind == ProjectionKind::Table && domain->canProjectBatch();
+    qsizetype i = 0;
+    while (i < count) {
+        if (batch) {
+            // Events it does not handle cost nothing in the batch either: skip them.
+            while (i < count && !handles(events[i]))
+                ++i;
+            if (i >= count)
+                break;
+            auto done = applyBatch(domain, events + i, count - i);
+            if (!done)
+                return done.error();
+            if (*done < 0) {
+                batch = false;
+            } else {
+                i += *done;
+                if (i >= count)
+                    break;
+                if (++stops >= MaxBatchStops)
+                    batch = false;
+            }
+        }
+        const RecordedEvent &e = events[i];
+        if (handles(e)) {
+            if (auto st = apply(domain, e); !st) {
+                if (st.error().code != ErrorCode::Script)
+                    return st.error();
+                *failure = st.error();
+                return i;
+            }
+        }
+        ++i;
+    }
+    return count;
 }
 
 Status ProjectionWriter::writeEntry(const QString &key, Entry &e)

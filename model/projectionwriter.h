@@ -33,6 +33,13 @@ public:
     // Error{Script} when a handler (or key()) failed or returned something unusable;
     // Error{Io} when the read store failed.
     Status apply(Domain *domain, const RecordedEvent &event);
+    // Applies the events whose type is in types (empty: all) among events[0..count), in order, in batches
+    // when the domain can (table projections), else one by one as apply() does.
+    // Returns the number of events applied before the first one that failed: then
+    // *failure is that event's Error{Script} (as apply() reports it), and nothing
+    // of it was applied. Other errors (the read store) are the Result's error.
+    Result<qsizetype> applyEvents(Domain *domain, const RecordedEvent *events, qsizetype count,
+                                  const QSet<QString> &types, Error *failure);
     // Writes the touched rows; returns the keys (paths, for pages) whose value changed.
     Result<QStringList> flush();
     // After the transaction committed: the cache is kept (clean) for the next batch.
@@ -53,6 +60,9 @@ private:
     };
 
     Result<Entry *> entry(const QString &key);
+    // One batched round over events[0..count): the number applied (a prefix), or -1
+    // when the domain's batch call itself failed (then nothing was applied).
+    Result<qsizetype> applyBatch(Domain *domain, const RecordedEvent *events, qsizetype count);
     Result<QJsonValue> normalise(const QJsonValue &next, const RecordedEvent &event, const QString &key,
                                  QByteArray *encoded) const;
     Error handlerError(const RecordedEvent &event, const QString &key, const QString &message) const;
@@ -71,6 +81,7 @@ private:
     QString m_insertFts;
     QString m_deleteFts;
 
+    QJsonArray m_batchColumns; // table: [[name, type], ...] for Domain::projectBatch
     QHash<QString, Entry> m_cache;
     QSet<QString> m_dirty;
     bool m_fresh = false;

@@ -1234,6 +1234,9 @@ int runBench(const QStringList &args)
     p.addOption({u"commands"_s, u"Durable Deposit commands (default 3000; --quick 1000)."_s, u"N"_s});
     p.addOption({u"quick"_s, u"Smaller runs (100000 events, 1000 commands)."_s});
     p.addOption({u"json"_s, u"Machine-readable JSON output."_s});
+    p.addOption({u"only"_s, u"Run only these stages (comma-separated: append, commands, load, scan, projections); the "
+                            "figures of the others show as zero."_s,
+                 u"STAGES"_s});
     p.addOption({u"domain"_s, u"The bank domain pack (default: resources/domains/bank.js of the source tree)."_s,
                  u"PACK"_s});
     p.addOption({u"dir"_s, u"Work in DIR (kept; earlier bench stores there are replaced) instead of a temporary directory."_s, u"DIR"_s});
@@ -1318,7 +1321,10 @@ int runBench(const QStringList &args)
         {"global scan", [&] { return benchScan(c, scan); }},
         {"projections", [&] { return benchProjections(c, QFileInfo(packPath).dir().filePath(u"shop.js"_s), projections); }},
     };
+    const QStringList only = p.value(u"only"_s).split(u',', Qt::SkipEmptyParts);
     for (const auto &stage : stages) {
+        if (!only.isEmpty() && !only.contains(QString::fromLatin1(stage.name).section(u' ', -1)))
+            continue;
         QElapsedTimer t;
         t.start();
         if (auto st = stage.run(); !st)
