@@ -14,7 +14,18 @@ namespace es {
 
 // One box of the pipeline diagram, in the order a command meets them.
 // Projection and reaction nodes are one per projection/reaction of the pack.
-enum class PipelineNode { Client, Command, Validation, Repository, Aggregate, EventStore, EventBus, Projection, Reaction, ReadStore };
+enum class PipelineNode {
+    Client,
+    Command,
+    Validation,
+    Repository,
+    Aggregate,
+    EventStore,
+    EventBus,
+    Projection,
+    Reaction,
+    ReadStore
+};
 
 QString pipelineNodeTitle(PipelineNode node); // "Event store" (translated)
 // A stable key for a node: "validation", "projection:Balances".
@@ -66,7 +77,7 @@ struct PipelineTrace {
     qint64 causationPosition = 0; // when known
     QString causationType;
 
-    QList<PipelineStep> steps; // Client (or the reaction) ... the last node the token reaches on the write side
+    QList<PipelineStep> steps;    // Client (or the reaction) ... the last node the token reaches on the write side
     QList<PipelineFanOut> fanOut; // accepted commands: per event
 
     bool accepted() const { return outcome == CommandOutcome::Accepted; }

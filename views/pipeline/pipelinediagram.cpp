@@ -19,10 +19,14 @@ namespace es {
 
 namespace {
 
-constexpr qreal PitchX = 172;
+constexpr qreal PitchX = 156;
 constexpr qreal PitchY = 104;
 constexpr qreal HalfW = PipelineNodeItem::Width / 2;
+constexpr qreal FanHalfW = PipelineNodeItem::WideWidth / 2;
 constexpr qreal HalfH = PipelineNodeItem::Height / 2;
+// The fan-out column (projections, reactions) and the read store after it.
+constexpr qreal FanX = 6 * PitchX + HalfW + 44 + FanHalfW;
+constexpr qreal ReadX = FanX + FanHalfW + 44 + HalfW;
 
 const QColor CommandColor{0x15, 0x65, 0xc0};
 const QColor ReactionColor{0xef, 0x6c, 0x00};
@@ -130,9 +134,9 @@ void PipelineDiagram::clearAll()
 }
 
 PipelineNodeItem *PipelineDiagram::addNode(const PipelineNodeRef &ref, const QString &title, const QString &subtitle,
-                                           const QColor &color, const QPointF &at)
+                                           const QColor &color, const QPointF &at, qreal width)
 {
-    auto *item = new PipelineNodeItem(ref, title, subtitle, color);
+    auto *item = new PipelineNodeItem(ref, title, subtitle, color, width);
     item->setPos(at);
     item->setZValue(2);
     addItem(item);
@@ -224,30 +228,30 @@ void PipelineDiagram::setDomain(const DomainInfo *info)
     const QColor reactColor(0xff, 0xa7, 0x26);
 
     const QString aggregateText = aggregates.isEmpty() ? tr("decide") : aggregates.join(u", "_s);
-    addNode({PipelineNode::Client, {}}, pipelineNodeTitle(PipelineNode::Client), tr("console, CLI, reactions"),
-            clientColor, {0, 0});
+    addNode({PipelineNode::Client, {}}, pipelineNodeTitle(PipelineNode::Client), tr("console, CLI"), clientColor,
+            {0, 0});
     addNode({PipelineNode::Command, {}}, pipelineNodeTitle(PipelineNode::Command), tr("id, stream, data"), writeColor,
             {PitchX, 0});
     addNode({PipelineNode::Validation, {}}, pipelineNodeTitle(PipelineNode::Validation), tr("declared fields"),
             writeColor, {2 * PitchX, 0});
-    addNode({PipelineNode::Repository, {}}, pipelineNodeTitle(PipelineNode::Repository), tr("load: snapshot + events"),
+    addNode({PipelineNode::Repository, {}}, pipelineNodeTitle(PipelineNode::Repository), tr("snapshot + events"),
             writeColor, {3 * PitchX, 0});
     addNode({PipelineNode::Aggregate, {}}, pipelineNodeTitle(PipelineNode::Aggregate), aggregateText, writeColor,
             {4 * PitchX, 0});
-    addNode({PipelineNode::EventStore, {}}, pipelineNodeTitle(PipelineNode::EventStore), tr("append, concurrency"),
+    addNode({PipelineNode::EventStore, {}}, pipelineNodeTitle(PipelineNode::EventStore), tr("append, versions"),
             storeColor, {5 * PitchX, 0});
-    addNode({PipelineNode::EventBus, {}}, pipelineNodeTitle(PipelineNode::EventBus), tr("publish after commit"),
-            storeColor, {6 * PitchX, 0});
+    addNode({PipelineNode::EventBus, {}}, pipelineNodeTitle(PipelineNode::EventBus), tr("after commit"), storeColor,
+            {6 * PitchX, 0});
 
-    const QStringList main = {u"client"_s,     u"command"_s,    u"validation"_s, u"repository"_s,
-                              u"aggregate"_s,  u"eventStore"_s, u"eventBus"_s};
+    const QStringList main = {u"client"_s,    u"command"_s,    u"validation"_s, u"repository"_s,
+                              u"aggregate"_s, u"eventStore"_s, u"eventBus"_s};
     for (int i = 0; i + 1 < main.size(); ++i)
         addEdge(main.at(i), main.at(i + 1),
                 straight(QPointF(i * PitchX + HalfW, 0), QPointF((i + 1) * PitchX - HalfW - 2, 0)));
 
     // The fan-out column: projections, then reactions, centred on the main row.
     const int fanCount = int(projections.size() + reactions.size());
-    const qreal fanX = 7 * PitchX;
+    const qreal fanX = FanX;
     auto fanY = [fanCount](int i) { return (i - (fanCount - 1) / 2.0) * PitchY; };
     const QPointF busOut(6 * PitchX + HalfW, 0);
     qreal projectionYSum = 0;
@@ -256,16 +260,16 @@ void PipelineDiagram::setDomain(const DomainInfo *info)
         projectionYSum += at.y();
         const QString kind = projectionKinds.at(i).isEmpty() ? tr("projection") : projectionKinds.at(i);
         auto *n = addNode({PipelineNode::Projection, projections.at(i)}, projections.at(i),
-                          tr("projection · %1").arg(kind), readColor, at);
-        addEdge(u"eventBus"_s, n->ref().key(), curve(busOut, at - QPointF(HalfW + 2, 0)));
+                          tr("%1 projection").arg(kind), readColor, at, PipelineNodeItem::WideWidth);
+        addEdge(u"eventBus"_s, n->ref().key(), curve(busOut, at - QPointF(FanHalfW + 2, 0)));
     }
     const qreal readY = projections.isEmpty() ? 0 : projectionYSum / projections.size();
     addNode({PipelineNode::ReadStore, {}}, pipelineNodeTitle(PipelineNode::ReadStore), tr("queries read here"),
-            readColor, {8 * PitchX, readY});
+            readColor, {ReadX, readY});
     for (int i = 0; i < projections.size(); ++i) {
-        const QPointF from(fanX + HalfW, fanY(i));
+        const QPointF from(fanX + FanHalfW, fanY(i));
         addEdge(pipelineNodeKey(PipelineNode::Projection, projections.at(i)), u"readStore"_s,
-                curve(from, QPointF(8 * PitchX - HalfW - 2, readY)));
+                curve(from, QPointF(ReadX - HalfW - 2, readY)));
     }
     qreal lowest = HalfH;
     for (int i = 0; i < fanCount; ++i)
@@ -274,13 +278,14 @@ void PipelineDiagram::setDomain(const DomainInfo *info)
     for (int j = 0; j < reactions.size(); ++j) {
         const int i = int(projections.size()) + j;
         const QPointF at(fanX, fanY(i));
-        auto *n = addNode({PipelineNode::Reaction, reactions.at(j).name}, reactions.at(j).name,
-                          tr("reaction · on %1").arg(reactions.at(j).eventType), reactColor, at);
-        addEdge(u"eventBus"_s, n->ref().key(), curve(busOut, at - QPointF(HalfW + 2, 0)));
+        auto *n =
+            addNode({PipelineNode::Reaction, reactions.at(j).name}, reactions.at(j).name,
+                    tr("reaction on %1").arg(reactions.at(j).eventType), reactColor, at, PipelineNodeItem::WideWidth);
+        addEdge(u"eventBus"_s, n->ref().key(), curve(busOut, at - QPointF(FanHalfW + 2, 0)));
         // The commands a reaction issues go back to the command box, under everything else.
         const qreal lane = laneTop + j * 12;
-        const qreal right = fanX + HalfW + 14 + j * 10;
-        QPainterPath back(at + QPointF(HalfW, 0));
+        const qreal right = fanX + FanHalfW + 14 + j * 10;
+        QPainterPath back(at + QPointF(FanHalfW, 0));
         back.lineTo(right - 8, at.y());
         back.quadTo(right, at.y(), right, at.y() + 8);
         back.lineTo(right, lane - 8);
@@ -298,14 +303,14 @@ void PipelineDiagram::setDomain(const DomainInfo *info)
     if (!projections.isEmpty()) {
         const qreal pTop = fanY(0) - HalfH - 34;
         const qreal pBottom = fanY(int(projections.size()) - 1) + HalfH + 44;
-        addBand(QRectF(fanX - HalfW - 14, qMin(pTop, readY - HalfH - 34), PitchX + 2 * HalfW + 28,
+        addBand(QRectF(fanX - FanHalfW - 14, qMin(pTop, readY - HalfH - 34), ReadX + HalfW - fanX + FanHalfW + 28,
                        qMax(pBottom, readY + HalfH + 44) - qMin(pTop, readY - HalfH - 34)),
                 tr("Read side"), readColor);
     }
 
     const qreal bottom = reactions.isEmpty() ? qMax(lowest + 50, HalfH + 130) : laneTop + reactions.size() * 12 + 90;
     const qreal bannerTop = qMin(top - 50, -HalfH - 110);
-    m_content = QRectF(-HalfW - 30, bannerTop - 10, 8 * PitchX + 2 * HalfW + 60, bottom - bannerTop + 20);
+    m_content = QRectF(-HalfW - 30, bannerTop - 10, ReadX + 2 * HalfW + 60, bottom - bannerTop + 20);
     setSceneRect(m_content);
 
     m_banner = addText(QString());
@@ -396,7 +401,8 @@ void PipelineDiagram::addToken(const QString &label, const QColor &color, const 
     anim->start(QAbstractAnimation::DeleteWhenStopped);
 }
 
-void PipelineDiagram::showHop(const PipelinePlayer::Flow &flow, int hop, int travelMs, const QHash<QString, int> &extraMs)
+void PipelineDiagram::showHop(const PipelinePlayer::Flow &flow, int hop, int travelMs,
+                              const QHash<QString, int> &extraMs)
 {
     if (hop < 0 || hop >= flow.hops.size())
         return;
@@ -409,9 +415,11 @@ void PipelineDiagram::showHop(const PipelinePlayer::Flow &flow, int hop, int tra
                            .arg(t.command.toHtmlEscaped(), t.stream.toHtmlEscaped());
         QString sub;
         if (t.issuedByReaction()) {
-            sub = t.causationPosition > 0
-                ? tr("issued by %1, caused by event #%2 %3").arg(t.reaction).arg(t.causationPosition).arg(t.causationType)
-                : tr("issued by the reaction %1").arg(t.reaction);
+            sub = t.causationPosition > 0 ? tr("issued by %1, caused by event #%2 %3")
+                                                .arg(t.reaction)
+                                                .arg(t.causationPosition)
+                                                .arg(t.causationType)
+                                          : tr("issued by the reaction %1").arg(t.reaction);
         } else if (flow.external) {
             sub = tr("sent by another process");
         }
@@ -464,17 +472,12 @@ void PipelineDiagram::showHop(const PipelinePlayer::Flow &flow, int hop, int tra
         if (!from.isEmpty()) {
             highlightEdge(from, r.key(), color);
             route = m_edges.value(edgeKey(from, r.key())).path;
-        } else if (!previous.isEmpty() && m_nodes.value(previous.constFirst().key())) {
-            route = straight(m_nodes.value(previous.constFirst().key())->pos(), n->pos());
         } else {
-            route = straight(n->pos(), n->pos());
+            const QPointF edge = n->pos() - QPointF(n->width() / 2, 0);
+            route = straight(edge, edge);
         }
-        // The token rests on the box's top edge so the title stays readable.
-        QPainterPath shifted = route;
-        const QPointF end = route.pointAtPercent(1.0);
-        shifted.lineTo(n->pos() + QPointF(0, -HalfH));
-        Q_UNUSED(end);
-        addToken(label, color, shifted, travelMs > 0 ? travelMs + extraMs.value(r.key()) : 0);
+        // The token rests where its arrow ends, at the box's edge, so the title stays readable.
+        addToken(label, color, route, travelMs > 0 ? travelMs + extraMs.value(r.key()) : 0);
     }
     if (hop == flow.hops.size() - 1 && !t.accepted())
         showStop(flow);
@@ -489,7 +492,7 @@ void PipelineDiagram::showStop(const PipelinePlayer::Flow &flow)
     const QColor color = outcomestyle::foreground(t.outcome);
     n->setMark(PipelineNodeItem::Mark::Stopped, color);
     auto *marker = addEllipse(QRectF(-13, -13, 26, 26), QPen(Qt::white, 2), color);
-    marker->setPos(n->pos() + QPointF(HalfW - 4, -HalfH + 4));
+    marker->setPos(n->pos() + QPointF(n->width() / 2 - 4, -HalfH + 4));
     marker->setZValue(12);
     auto *sym = new QGraphicsSimpleTextItem(outcomestyle::symbol(t.outcome), marker);
     QFont sf = sym->font();
@@ -506,7 +509,8 @@ void PipelineDiagram::showStop(const PipelinePlayer::Flow &flow)
     auto *text = addText(QString());
     text->setTextWidth(300);
     text->setHtml(u"<div style='color:%1'><b>%2</b>%3</div>"_s.arg(
-        color.name(), tr("%1 at %2").arg(outcomestyle::title(t.outcome), pipelineNodeTitle(t.stop().node)).toHtmlEscaped(),
+        color.name(),
+        tr("%1 at %2").arg(outcomestyle::title(t.outcome), pipelineNodeTitle(t.stop().node)).toHtmlEscaped(),
         t.reason.isEmpty() ? QString() : u"<br>"_s + t.reason.toHtmlEscaped()));
     const QRectF textRect = text->boundingRect();
     QPointF at = n->pos() + QPointF(-textRect.width() / 2, HalfH + 30);
@@ -542,7 +546,9 @@ void PipelineDiagram::setQueueInfo(int queued, int skipped)
 void PipelineDiagram::setProjectionDelay(const QString &projection, int delayMs)
 {
     if (PipelineNodeItem *n = m_nodes.value(pipelineNodeKey(PipelineNode::Projection, projection)))
-        n->setNote(delayMs > 0 ? tr("⏱ delay %1").arg(StageBar::formatMicros(qint64(delayMs) * 1000)) : QString());
+        n->setNote(delayMs <= 0     ? QString()
+                   : delayMs < 1000 ? tr("delay %1 ms").arg(delayMs)
+                                    : tr("delay %1 s").arg(delayMs / 1000.0, 0, 'g', 3));
 }
 
 } // namespace es

@@ -60,7 +60,7 @@ private:
 
     void clearAll();
     PipelineNodeItem *addNode(const PipelineNodeRef &ref, const QString &title, const QString &subtitle,
-                              const QColor &color, const QPointF &at);
+                              const QColor &color, const QPointF &at, qreal width = 124);
     void addEdge(const QString &from, const QString &to, const QPainterPath &path, bool dashed = false);
     void highlightEdge(const QString &from, const QString &to, const QColor &color);
     void addBand(const QRectF &rect, const QString &label, const QColor &color);

@@ -62,7 +62,9 @@ QVariant PipelineFlowModel::data(const QModelIndex &index, int role) const
         case SerialColumn:
             return r.serial > 0 ? QVariant(r.serial) : QVariant(u"–"_s);
         case CommandColumn:
-            return QString(outcomestyle::symbol(t.outcome) + u' ' + t.command);
+            // A reaction's command is indented under the command that caused it.
+            return QString((t.issuedByReaction() ? u"↳ "_s : QString()) + outcomestyle::symbol(t.outcome) + u' ' +
+                           t.command);
         case StreamColumn:
             return t.stream;
         case ResultColumn:

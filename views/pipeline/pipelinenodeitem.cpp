@@ -8,12 +8,13 @@ using namespace Qt::StringLiterals;
 namespace es {
 
 PipelineNodeItem::PipelineNodeItem(const PipelineNodeRef &ref, const QString &title, const QString &subtitle,
-                                   const QColor &color, QGraphicsItem *parent)
+                                   const QColor &color, qreal width, QGraphicsItem *parent)
     : QGraphicsObject(parent)
     , m_ref(ref)
     , m_title(title)
     , m_subtitle(subtitle)
     , m_color(color)
+    , m_width(width)
 {
     setToolTip(subtitle.isEmpty() ? title : title + u"\n"_s + subtitle);
 }
@@ -91,6 +92,9 @@ void PipelineNodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *
     small.setPointSizeF(8.5);
 
     painter->setPen(QColor(0x21, 0x21, 0x21));
+    // Long names (RefundBouncedTransfer) shrink before they are elided.
+    while (titleFont.pointSizeF() > 8.0 && QFontMetricsF(titleFont).horizontalAdvance(m_title) > r.width() - 12)
+        titleFont.setPointSizeF(titleFont.pointSizeF() - 0.5);
     painter->setFont(titleFont);
     const QRectF titleRect = m_subtitle.isEmpty() ? r : QRectF(r.left() + 4, r.top() + 8, r.width() - 8, 22);
     painter->drawText(titleRect, Qt::AlignCenter,

@@ -13,20 +13,22 @@ namespace es {
 class PipelineNodeItem : public QGraphicsObject {
     Q_OBJECT
 public:
-    static constexpr qreal Width = 132;
+    static constexpr qreal Width = 124;
+    static constexpr qreal WideWidth = 172; // projections and reactions: their names are long
     static constexpr qreal Height = 62;
 
     enum class Mark { None, Visited, Active, Stopped };
 
     PipelineNodeItem(const PipelineNodeRef &ref, const QString &title, const QString &subtitle, const QColor &color,
-                     QGraphicsItem *parent = nullptr);
+                     qreal width = Width, QGraphicsItem *parent = nullptr);
 
     const PipelineNodeRef &ref() const { return m_ref; }
     QRectF boundingRect() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
 
     // Centred in the item's coordinates.
-    static QRectF box() { return {-Width / 2, -Height / 2, Width, Height}; }
+    QRectF box() const { return {-m_width / 2, -Height / 2, m_width, Height}; }
+    qreal width() const { return m_width; }
 
     void setMark(Mark mark, const QColor &color = {});
     Mark mark() const { return m_mark; }
@@ -39,6 +41,7 @@ private:
     QString m_title;
     QString m_subtitle;
     QColor m_color;
+    qreal m_width;
     Mark m_mark = Mark::None;
     QColor m_markColor;
     QString m_badge;

@@ -151,11 +151,11 @@ PipelineView::PipelineView(QWidget *parent)
     m_table->setColumnHidden(PipelineFlowModel::StreamColumn, false);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     QHeaderView *h = m_table->horizontalHeader();
-    h->resizeSection(PipelineFlowModel::SerialColumn, 34);
-    h->resizeSection(PipelineFlowModel::CommandColumn, 130);
-    h->resizeSection(PipelineFlowModel::StreamColumn, 90);
-    h->resizeSection(PipelineFlowModel::ResultColumn, 150);
-    h->resizeSection(PipelineFlowModel::TimeColumn, 64);
+    h->resizeSection(PipelineFlowModel::SerialColumn, 28);
+    h->resizeSection(PipelineFlowModel::CommandColumn, 128);
+    h->resizeSection(PipelineFlowModel::StreamColumn, 72);
+    h->resizeSection(PipelineFlowModel::ResultColumn, 118);
+    h->resizeSection(PipelineFlowModel::TimeColumn, 58);
     connect(m_table, &QTableView::clicked, this, [this](const QModelIndex &index) {
         const qint64 position = index.data(PipelineFlowModel::FirstPositionRole).toLongLong();
         if (position > 0)
@@ -190,7 +190,7 @@ PipelineView::PipelineView(QWidget *parent)
     split->setStretchFactor(1, 1);
     split->setChildrenCollapsible(false);
     if (!split->restoreState(PipelineSettings::splitter()))
-        split->setSizes({700, 300});
+        split->setSizes({1000, 420});
     connect(split, &QSplitter::splitterMoved, this, [split] { PipelineSettings::setSplitter(split->saveState()); });
 
     auto *layout = new QVBoxLayout(this);
