@@ -102,6 +102,14 @@ private:
         return row < 0 ? -1 : rows->rowAt(row).value.value(u"balance"_s).toDouble();
     }
 
+    // With ES_SCREENSHOT_DIR set, the views of some steps are saved there (for looking at them).
+    static void maybeGrab(QWidget &view, const QString &name)
+    {
+        const QString dir = qEnvironmentVariable("ES_SCREENSHOT_DIR");
+        if (!dir.isEmpty())
+            view.grab().save(dir + u'/' + name + u".png"_s);
+    }
+
     template <typename T>
     static T *child(QWidget &view, const QString &name)
     {
@@ -248,6 +256,7 @@ private Q_SLOTS:
         QVERIFY(child<QLabel>(view, u"errorText"_s)->text().contains(u"unlucky amount"_s));
         QVERIFY(child<QLabel>(view, u"errorEvent"_s)->text().contains(u"#%1"_s.arg(poisonAt)));
         QVERIFY(child<QLabel>(view, u"errorEvent"_s)->text().contains(u"MoneyDeposited"_s));
+        maybeGrab(view, u"projections-poison"_s);
         QTest::mouseClick(child<QPushButton>(view, u"inspect"_s), Qt::LeftButton);
         QCOMPARE(reveal.count(), 1);
         QCOMPARE(reveal.first().first().toLongLong(), poisonAt);
@@ -325,6 +334,7 @@ private Q_SLOTS:
         QVERIFY(view.diffModel()->index(0, RowDiffModel::AfterColumn).data().toString().contains(u"balance: "_s));
         QVERIFY(child<QLabel>(view, u"diffSummary"_s)->text().contains(u"~3 changed"_s));
         QCOMPARE(balanceIn(view.rowsModel(), u"acc-3"_s), 30.0); // live rows untouched until the swap
+        maybeGrab(view, u"projections-rebuild"_s);
         QTest::mouseClick(swap, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(!panel->isVisible(), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(balanceIn(view.rowsModel(), u"acc-3"_s), 60.0, 10000);
@@ -361,6 +371,7 @@ private Q_SLOTS:
         QVERIFY(view.hitsModel()->index(0, SearchHitsModel::SnippetColumn).data().toString().contains(
             u"<mark>ceramic</mark>"_s));
         QTRY_VERIFY(child<QTextBrowser>(view, u"preview"_s)->toPlainText().contains(u"Red mug"_s));
+        maybeGrab(view, u"projections-search"_s);
 
         // Live: a new matching product shows up in the hits.
         QVERIFY(run(session.get(), u"AddProduct"_s, u"product-BOWL"_s,
@@ -396,6 +407,7 @@ private Q_SLOTS:
         QVERIFY(preview->isVisible());
         QTRY_VERIFY(preview->toPlainText().contains(u"Hello, world"_s));
         const QString version = view.rowsModel()->index(index, 2).data().toString();
+        maybeGrab(view, u"projections-pages"_s);
 
         // Another article: the index page is rendered again, and the preview follows.
         QVERIFY(run(session.get(), u"DraftArticle"_s, u"article-second"_s,

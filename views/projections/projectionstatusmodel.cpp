@@ -15,7 +15,7 @@ ProjectionStatusModel::ProjectionStatusModel(QObject *parent)
                 tr("Running, Paused, Rebuilding or Failed"),
                 tr("The checkpoint: the last event applied (or skipped)"),
                 tr("Events in the log that this projection has not applied yet"),
-                tr("Age of the oldest event not applied yet"), tr("Recent throughput, events of the log per second"),
+                tr("Age of the oldest event not applied yet"), tr("Recent throughput: events of the log per second while applying them (a catch-up shows its speed)"),
                 tr("Artificial delay before new events are applied (eventual consistency)")});
 }
 

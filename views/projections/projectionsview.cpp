@@ -125,6 +125,7 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     m_modeLabel = new QLabel(this);
     m_modeLabel->setObjectName(u"mode"_s);
     m_modeLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_modeLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred); // clipped when narrow; the tooltip has it all
     bar->addWidget(m_pause);
     bar->addWidget(m_resume);
     bar->addWidget(m_skip);
@@ -146,19 +147,22 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     // --- top: projections | chart, error, rebuild ---
     m_split = new QSplitter(Qt::Vertical, this);
     m_topSplit = new QSplitter(Qt::Horizontal, m_split);
-    m_table = makeTable(m_topSplit, u"projections"_s);
-    m_table->setModel(m_statusModel);
-    m_table->horizontalHeader()->setStretchLastSection(false);
-    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setSectionResizeMode(ProjectionStatusModel::NameColumn, QHeaderView::Stretch);
-
+    // Left: the projections, and under them the selected one's error and rebuild.
     auto *side = new QWidget(m_topSplit);
     auto *sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->setSpacing(4);
-    m_chart = new ThroughputChart(side);
+    m_table = makeTable(side, u"projections"_s);
+    m_table->setModel(m_statusModel);
+    m_table->horizontalHeader()->setStretchLastSection(false);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(ProjectionStatusModel::NameColumn, QHeaderView::Stretch);
+    m_table->setMinimumHeight(m_table->verticalHeader()->defaultSectionSize() * 3 + 30);
+    sideLayout->addWidget(m_table, 1);
+
+    // Right: the throughput chart.
+    m_chart = new ThroughputChart(m_topSplit);
     m_chart->setObjectName(u"throughput"_s);
-    sideLayout->addWidget(m_chart, 1);
 
     m_errorPanel = new QFrame(side);
     m_errorPanel->setObjectName(u"errorPanel"_s);
@@ -173,11 +177,16 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     m_errorText->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_errorEvent = new QLabel(m_errorPanel);
     m_errorEvent->setObjectName(u"errorEvent"_s);
+    m_errorEvent->setWordWrap(true);
+    m_errorEvent->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // The error is the point of the panel: it keeps its height, the table above gives way.
+    m_errorPanel->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     m_inspect = new QPushButton(tr("Inspect event"), m_errorPanel);
     m_inspect->setObjectName(u"inspect"_s);
     m_inspect->setToolTip(tr("Show the event that failed in the timeline and the inspector"));
     errorLayout->addWidget(m_errorText, 0, 0, 1, 2);
     errorLayout->addWidget(m_errorEvent, 1, 0);
+    errorLayout->setColumnStretch(0, 1);
     errorLayout->addWidget(m_inspect, 1, 1, Qt::AlignRight);
     m_errorPanel->hide();
     sideLayout->addWidget(m_errorPanel);
@@ -217,8 +226,8 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     rb->setColumnStretch(0, 1);
     m_rebuildPanel->hide();
     sideLayout->addWidget(m_rebuildPanel, 2);
-    m_topSplit->setStretchFactor(0, 3);
-    m_topSplit->setStretchFactor(1, 2);
+    m_topSplit->setStretchFactor(0, 1);
+    m_topSplit->setStretchFactor(1, 1);
 
     // --- bottom: the read model ---
     auto *read = new QWidget(m_split);
@@ -282,8 +291,9 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     m_searchTimer->setInterval(200);
 
     if (!m_split->restoreState(ProjectionsSettings::splitter("splitter")))
-        m_split->setSizes({260, 340});
-    m_topSplit->restoreState(ProjectionsSettings::splitter("topSplitter"));
+        m_split->setSizes({300, 300});
+    if (!m_topSplit->restoreState(ProjectionsSettings::splitter("topSplitter")))
+        m_topSplit->setSizes({560, 440});
     connect(m_split, &QSplitter::splitterMoved, this,
             [this] { ProjectionsSettings::setSplitter("splitter", m_split->saveState()); });
     connect(m_topSplit, &QSplitter::splitterMoved, this,
@@ -729,12 +739,11 @@ void ProjectionsView::loadReadModel()
         m_message->hide();
     m_rowsTable->resizeColumnsToContents();
     for (int c = 0; c < m_rows->columnCount(); ++c)
-        m_rowsTable->setColumnWidth(c, qMin(m_rowsTable->columnWidth(c), 320));
+        m_rowsTable->setColumnWidth(c, qMin(m_rowsTable->columnWidth(c), 240));
 }
 
 void ProjectionsView::updateRowsCount()
 {
-    const QLocale locale;
     if (m_readStack->currentWidget() == m_hitsTable) {
         m_rowsCount->setText(tr("%n hit(s)", nullptr, int(m_hits->rowCount())));
         return;
@@ -743,9 +752,8 @@ void ProjectionsView::updateRowsCount()
         m_rowsCount->clear();
         return;
     }
-    m_rowsCount->setText(m_rows->isComplete() ? tr("%1 rows").arg(locale.toString(m_rows->rowCount()))
-                                              : tr("%1 rows loaded, more on scroll")
-                                                    .arg(locale.toString(m_rows->rowCount())));
+    m_rowsCount->setText(m_rows->isComplete() ? tr("%n row(s)", nullptr, m_rows->rowCount())
+                                              : tr("%n row(s) loaded, more on scroll", nullptr, m_rows->rowCount()));
 }
 
 void ProjectionsView::refreshRows()

@@ -7,8 +7,8 @@ namespace es {
 SearchHitsModel::SearchHitsModel(QObject *parent)
     : RowTableModel<SearchHit>(parent)
 {
-    setHeaders({tr("Key"), tr("Rank"), tr("Snippet")},
-               {tr("The document's key"), tr("bm25 relevance: lower is more relevant"),
+    setHeaders({tr("Key"), tr("Score"), tr("Snippet")},
+               {tr("The document's key"), tr("Relevance (bm25, negated): higher is more relevant; hits are in this order"),
                 tr("The matching text, matches highlighted")});
 }
 
@@ -19,7 +19,7 @@ QVariant SearchHitsModel::rowData(const SearchHit &hit, int column, int role) co
         case KeyColumn:
             return hit.key;
         case RankColumn:
-            return QString::number(hit.rank, 'f', 2);
+            return QString::number(-hit.rank, 'g', 3);
         case SnippetColumn:
             return hit.snippet; // HTML
         default:

@@ -10,7 +10,7 @@ namespace es {
 class SearchHitsModel : public RowTableModel<SearchHit> {
     Q_OBJECT
 public:
-    enum Column { KeyColumn, RankColumn, SnippetColumn, ColumnCount };
+    enum Column { KeyColumn, RankColumn, SnippetColumn, ColumnCount }; // RankColumn shows the score, -rank
     explicit SearchHitsModel(QObject *parent = nullptr);
 
 protected:

@@ -99,10 +99,13 @@ void ThroughputChart::paintEvent(QPaintEvent *)
     QFont bold = font();
     bold.setBold(true);
     p.setFont(bold);
-    p.drawText(QRect(left, 2, plot.width(), lineH + 4), Qt::AlignLeft | Qt::AlignVCenter, m_title);
-    p.setFont(font());
     const QString lagLegend = tr("lag (events)");
     const QString rateLegend = tr("events/s");
+    const int legendWidth = fm.horizontalAdvance(lagLegend) + fm.horizontalAdvance(rateLegend) + 40;
+    const int titleWidth = plot.width() - legendWidth;
+    p.drawText(QRect(left, 2, qMax(0, titleWidth), lineH + 4), Qt::AlignLeft | Qt::AlignVCenter,
+               QFontMetrics(bold).elidedText(m_title, Qt::ElideRight, qMax(0, titleWidth)));
+    p.setFont(font());
     int x = plot.right() - fm.horizontalAdvance(lagLegend);
     p.setPen(LagColor);
     p.drawText(QPoint(x, lineH + 1), lagLegend);
@@ -117,27 +120,34 @@ void ThroughputChart::paintEvent(QPaintEvent *)
     grid.setAlpha(40);
     QColor axisText = pal.color(QPalette::Text);
     axisText.setAlpha(170);
-    for (int i = 0; i <= 4; ++i) {
-        const int y = plot.bottom() - plot.height() * i / 4;
+    // Four divisions when there is room for their labels, else two, else one.
+    const int divisions = plot.height() >= 4 * (lineH + 2) ? 4 : (plot.height() >= 2 * (lineH + 2) ? 2 : 1);
+    for (int i = 0; i <= divisions; ++i) {
+        const int y = plot.bottom() - plot.height() * i / divisions;
         p.setPen(grid);
         p.drawLine(plot.left(), y, plot.right(), y);
         p.setPen(axisText);
         p.drawText(QRect(0, y - lineH / 2, left - 4, lineH), Qt::AlignRight | Qt::AlignVCenter,
-                   compact(rateTop * i / 4));
+                   compact(rateTop * i / divisions));
         if (maxLag > 0) {
             p.setPen(LagColor);
             p.drawText(QRect(plot.right() + 4, y - lineH / 2, right - 4, lineH), Qt::AlignLeft | Qt::AlignVCenter,
-                       compact(lagTop * i / 4));
+                       compact(lagTop * i / divisions));
         }
     }
     p.setPen(axisText);
-    const int step = m_spanSeconds <= 60 ? 15 : 60;
+    // Ticks every 15 s or every minute, fewer when their labels would collide.
+    int step = m_spanSeconds <= 60 ? 15 : 60;
+    const int labelWidth = fm.horizontalAdvance(tr("−%1 min").arg(5)) + 12;
+    while (step < m_spanSeconds && plot.width() * step / m_spanSeconds < labelWidth)
+        step *= 2;
     for (int t = 0; t <= m_spanSeconds; t += step) {
         const int xx = plot.right() - plot.width() * t / m_spanSeconds;
         p.setPen(grid);
         p.drawLine(xx, plot.top(), xx, plot.bottom());
         p.setPen(axisText);
-        const QString label = t == 0 ? tr("now") : (step == 60 ? tr("−%1 min").arg(t / 60) : tr("−%1 s").arg(t));
+        const QString label = t == 0 ? tr("now") : (t % 60 == 0 && m_spanSeconds > 60 ? tr("−%1 min").arg(t / 60)
+                                                                                        : tr("−%1 s").arg(t));
         p.drawText(QRect(xx - 40, plot.bottom() + 2, 80, lineH), Qt::AlignCenter, label);
     }
 
