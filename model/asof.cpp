@@ -100,10 +100,15 @@ Result<AsOfRows> AsOf::projectionRows(EventStore *store, Domain *domain, const Q
                                       qint64 position, const Progress &progress)
 {
     const qint64 upTo = qMin(position, store->headPosition());
-    ProgressDomain reporting(domain, [&](qint64 reached) { return !progress || progress(reached, upTo); });
+    bool cancelled = false;
+    ProgressDomain reporting(domain, [&](qint64 reached) {
+        cancelled = progress && !progress(reached, upTo);
+        return !cancelled;
+    });
     auto built = ProjectionRunner::buildAsOf(store, &reporting, position, {projection});
     if (!built) {
-        if (built.error().code == ErrorCode::Cancelled)
+        // The writer reports the handler's error as its own: the flag says whether it was ours.
+        if (cancelled || built.error().code == ErrorCode::Cancelled)
             return Error::make(ErrorCode::Cancelled, u"%1 as of %2: cancelled"_s.arg(projection).arg(position));
         return built.error();
     }

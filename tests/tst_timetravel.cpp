@@ -16,6 +16,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
@@ -98,6 +99,7 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         QCoreApplication::setOrganizationName(u"eventscope-tests"_s);
         QCoreApplication::setApplicationName(u"tst_timetravel"_s);
+        QSettings().clear(); // remembered tabs and modes must not leak between runs
     }
 
     // --- model ---
