@@ -198,7 +198,7 @@ private Q_SLOTS:
         // Projections as of the cursor (an in-memory store: built inline).
         QSignalSpy built(&view, &AsOfView::projectionBuilt);
         child<QTabWidget>(&view, u"asOfTabs"_s)->setCurrentIndex(AsOfView::ProjectionsTab);
-        QTRY_COMPARE(built.count(), 1);
+        QTRY_VERIFY2(built.count() == 1, qPrintable(child<QLabel>(&view, u"asOfProjectionInfo"_s)->text()));
         QCOMPARE(view.projection(), u"Balances"_s);
         QCOMPARE(view.rowsModel()->rows(), expectedRows(s.get(), 3));
         QCOMPARE(view.rowsModel()->rowCount(), 2);
