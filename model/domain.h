@@ -111,10 +111,11 @@ struct ReactionCommand {
 
 // The read side's batch protocol (Domain::projectionKeysBatch, then Domain::projectBatch).
 struct ProjectionKeyBatch {
-    // The keys of each event of the batch, in order, up to stoppedAt (excluded) when
-    // stoppedAt >= 0: that event's keys could not be computed in the batch (key()
-    // threw, an upcaster failed...): the per-event calls say why.
-    QList<QStringList> keys;
+    // The distinct keys the events of the batch touch, up to stoppedAt (excluded)
+    // when stoppedAt >= 0: that event's keys could not be computed in the batch
+    // (key() threw or gave too many keys, an upcaster failed...): the per-event
+    // calls say why. The batch is then the events before it.
+    QStringList keys;
     qsizetype stoppedAt = -1;
 };
 
@@ -176,26 +177,27 @@ public:
     // Batched read side, for table projections (the hot path of rebuilds and live
     // following): projectionKeysBatch computes the keys of many events in one call
     // and keeps the events; projectBatch then applies them given the current value
-    // of every key they touch (null when absent), and returns the rows that changed.
-    // Each event is applied as by the per-event calls (the same handler arguments,
-    // a handler sees the row as the previous event left it); an event is atomic, and
-    // the batch stops before the first event that throws or returns anything but
-    // null or a row of exactly the declared columns, each null or of its column's
+    // of the keys they touch, and returns the rows that changed. Each event is
+    // applied as by the per-event calls (the same handler arguments, a handler sees
+    // the row as the previous event left it); an event is atomic, and the batch
+    // stops before the first event that throws or returns anything but null or a
+    // plain object of exactly the declared columns, each null or of its column's
     // type (columns: [[name, "text"|"integer"|"real"], ...]). The caller applies
     // that event with project() (which normalises, or reports the error) and goes on.
     // Implementations that do not batch return false from canProjectBatch().
     virtual bool canProjectBatch() const { return false; }
     virtual Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
-                                                           qsizetype count)
+                                                           qsizetype count, qsizetype maxKeysPerEvent)
     {
         Q_UNUSED(projection);
         Q_UNUSED(events);
         Q_UNUSED(count);
+        Q_UNUSED(maxKeysPerEvent);
         return Error::make(ErrorCode::Invalid, QStringLiteral("this domain does not batch projections"));
     }
-    // rows: [[key, value|null], ...] for every key of the last projectionKeysBatch call;
-    // columns as above.
-    virtual Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonArray &rows,
+    // rows: { key: row } for the keys of the last projectionKeysBatch call that have
+    // a row (absent keys left out); columns as above.
+    virtual Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonObject &rows,
                                                        const QJsonArray &columns)
     {
         Q_UNUSED(projection);

@@ -146,7 +146,7 @@ const auto HostScript = uR"js(
     // Exactly the declared columns, each null or already of its column's type:
     // then the per-event path would store it as it is (see ProjectionWriter::normalise).
     function canonicalRow(row, columns) {
-        if (row === null || typeof row !== "object" || Array.isArray(row)) return false;
+        if (row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype) return false;
         if (Object.keys(row).length !== columns.length) return false;
         for (let i = 0; i < columns.length; ++i) {
             const name = columns[i][0];
@@ -243,78 +243,97 @@ const auto HostScript = uR"js(
         },
         // The keys of a batch of events (one JSON array of [type, stream, version,
         // position, recordedAt, schemaVersion, data] and the metadata texts joined by
-        // NUL), as [stoppedAt, [keys of each event]]. The events stay for projectBatch.
-        keysBatch: function (keyFn, handlers, upcasters, eventsText, metadataText, name) {
+        // NUL), as [stoppedAt, [the distinct keys]]. The events stay for projectBatch.
+        keysBatch: function (keyFn, handlers, upcasters, eventsText, metadataText, maxKeys, name) {
             batch = null;
             let raw;
             try { raw = JSON.parse(eventsText); } catch (e) { lastError = e; return FAIL; }
             const metadata = metadataText.split("\u0000");
             const events = [];
             const keys = [];
+            const distinct = [];
+            const seen = nullMap();
             let stoppedAt = -1;
             for (let i = 0; i < raw.length; ++i) {
                 const r = raw[i];
-                if (handlers[r[0]] === undefined) { events.push(null); keys.push([]); continue; }
+                if (handlers[r[0]] === undefined) { events.push(null); keys.push(null); continue; }
                 let k;
                 try {
                     const event = makeEventFrom(upcasters, r[0], r[6], r[1], r[2], r[3], r[4], metadata[i], r[5]);
                     k = event === FAIL ? FAIL : keysOf(keyFn, event, name);
                     events.push(event);
                 } catch (e) { k = FAIL; }
-                if (k === FAIL) { stoppedAt = i; break; }
+                if (k === FAIL || k.length > maxKeys) { stoppedAt = i; break; }
+                for (let j = 0; j < k.length; ++j) {
+                    if (seen[k[j]] !== true) { seen[k[j]] = true; distinct.push(k[j]); }
+                }
                 keys.push(k);
             }
             lastError = undefined;
-            batch = { name: name, events: events, keys: keys };
-            return JSON.stringify([stoppedAt, keys]);
+            batch = { name: name, events: events, keys: keys, distinct: distinct };
+            return JSON.stringify([stoppedAt, distinct]);
         },
-        // Applies the batch of keysBatch to the rows given ([[key, row|null], ...])
-        // and returns [done, [[key, position, row|null], ...]] for the rows that changed.
+        // Applies the batch of keysBatch given the rows of its keys ({ key: row },
+        // absent keys left out) and returns [done, [[key, position, row|null], ...]]
+        // for the rows that changed.
         projectBatch: function (handlers, rowsText, columnsText, name) {
             const b = batch;
             batch = null;
             if (b === null || b.name !== name) return fail("projectBatch for " + name + " without its keysBatch");
             const columns = JSON.parse(columnsText);
             const names = columns.map(function (c) { return c[0]; }).sort();
-            const state = new Map();
-            JSON.parse(rowsText).forEach(function (kv) { state.set(kv[0], { value: kv[1], position: 0, dirty: false }); });
+            const rows = JSON.parse(rowsText);
+            // key -> [value, position, dirty]
+            const state = nullMap();
+            for (let i = 0; i < b.distinct.length; ++i) {
+                const key = b.distinct[i];
+                const row = Object.prototype.hasOwnProperty.call(rows, key) ? rows[key] : null;
+                state[key] = [row, 0, false];
+            }
             let done = 0;
             for (let i = 0; i < b.keys.length; ++i) {
                 const keys = b.keys[i];
-                if (keys.length > 0) {
+                if (keys !== null && keys.length > 0) {
                     const event = b.events[i];
                     const handler = handlers[event.type];
-                    // The event is atomic: its rows are changed in a copy first.
-                    const touched = new Map();
+                    // The event is atomic: its rows are changed in copies first.
+                    const touched = keys.length === 1 ? null : nullMap();
+                    const entries = [];
                     let ok = true;
-                    for (let j = 0; j < keys.length && ok; ++j) {
+                    for (let j = 0; j < keys.length; ++j) {
                         const key = keys[j];
-                        let entry = touched.get(key);
+                        let entry = touched === null ? undefined : touched[key];
                         if (entry === undefined) {
-                            const s = state.get(key);
-                            if (s === undefined) return fail("projectBatch for " + name + ": no row given for key " + key);
-                            entry = { value: s.value, position: s.position, dirty: s.dirty };
-                            touched.set(key, entry);
+                            const s = state[key];
+                            entry = [s[0], s[1], s[2], key];
+                            if (touched !== null) touched[key] = entry;
+                            entries.push(entry);
                         }
                         let next;
                         try {
-                            next = handler(entry.value === null ? null : copyRow(entry.value, names), event, key);
+                            next = handler(entry[0] === null ? null : copyRow(entry[0], names), event, key);
                         } catch (e) { ok = false; break; }
                         if (next !== null && !canonicalRow(next, columns)) { ok = false; break; }
-                        if (next !== null) next = copyRow(next, names);
-                        if (!sameRow(next, entry.value, names)) {
-                            entry.value = next;
-                            entry.position = event.position;
-                            entry.dirty = true;
+                        if (!sameRow(next, entry[0], names)) {
+                            entry[0] = next;
+                            entry[1] = event.position;
+                            entry[2] = true;
                         }
                     }
                     if (!ok) break;
-                    touched.forEach(function (entry, key) { state.set(key, entry); });
+                    for (let j = 0; j < entries.length; ++j) {
+                        const e = entries[j];
+                        state[e[3]] = [e[0], e[1], e[2]];
+                    }
                 }
                 done = i + 1;
             }
             const changes = [];
-            state.forEach(function (entry, key) { if (entry.dirty) changes.push([key, entry.position, entry.value]); });
+            for (let i = 0; i < b.distinct.length; ++i) {
+                const key = b.distinct[i];
+                const s = state[key];
+                if (s[2]) changes.push([key, s[1], s[0]]);
+            }
             return JSON.stringify([done, changes]);
         },
         takeError: function () { const e = lastError; lastError = undefined; return e; },
@@ -1420,7 +1439,7 @@ bool JsDomain::canProjectBatch() const
 }
 
 Result<ProjectionKeyBatch> JsDomain::projectionKeysBatch(const QString &projection, const RecordedEvent *events,
-                                                         qsizetype count)
+                                                         qsizetype count, qsizetype maxKeysPerEvent)
 {
     Impl &d = *m_impl;
     const auto it = d.m_projections.constFind(projection);
@@ -1461,6 +1480,7 @@ Result<ProjectionKeyBatch> JsDomain::projectionKeysBatch(const QString &projecti
                             d.m_upcasters,
                             QJSValue(QString::fromUtf8(text)),
                             QJSValue(metadata),
+                            QJSValue(int(maxKeysPerEvent)),
                             QJSValue(projection)};
     auto result = d.call(d.m_keysBatch, args, [&]() -> QString {
         return u"while computing the keys of %1 events for "_s.arg(count) + projection;
@@ -1472,20 +1492,12 @@ Result<ProjectionKeyBatch> JsDomain::projectionKeysBatch(const QString &projecti
     batch.stoppedAt = qsizetype(out.at(0).toDouble(-1));
     const QJsonArray keys = out.at(1).toArray();
     batch.keys.reserve(keys.size());
-    for (const QJsonValue &list : keys) {
-        QStringList k;
-        for (const QJsonValue &key : list.toArray())
-            k << key.toString();
-        batch.keys.append(std::move(k));
-    }
-    if (batch.stoppedAt < 0 && batch.keys.size() != count)
-        return Error::make(ErrorCode::Script, u"the batch of %1 gave keys for %2 events of %3"_s.arg(projection)
-                                                  .arg(batch.keys.size())
-                                                  .arg(count));
+    for (const QJsonValue &key : keys)
+        batch.keys.append(key.toString());
     return batch;
 }
 
-Result<ProjectionBatchResult> JsDomain::projectBatch(const QString &projection, const QJsonArray &rows,
+Result<ProjectionBatchResult> JsDomain::projectBatch(const QString &projection, const QJsonObject &rows,
                                                      const QJsonArray &columns)
 {
     Impl &d = *m_impl;

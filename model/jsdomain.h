@@ -44,8 +44,8 @@ public:
 
     bool canProjectBatch() const override;
     Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
-                                                   qsizetype count) override;
-    Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonArray &rows,
+                                                   qsizetype count, qsizetype maxKeysPerEvent) override;
+    Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonObject &rows,
                                                const QJsonArray &columns) override;
 
     // Re-reads the pack from its file. On success the new code is in use and the

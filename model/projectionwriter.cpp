@@ -284,6 +284,7 @@ Result<QJsonValue> ProjectionWriter::normalise(const QJsonValue &next, const Rec
 
 Status ProjectionWriter::apply(Domain *domain, const RecordedEvent &event)
 {
+
     auto keys = domain->projectionKeys(m_schema.name, event);
     if (!keys)
         return handlerError(event, QString(), u"key(): "_s + keys.error().message);
@@ -355,35 +356,19 @@ Status ProjectionWriter::apply(Domain *domain, const RecordedEvent &event)
 
 Result<qsizetype> ProjectionWriter::applyBatch(Domain *domain, const RecordedEvent *events, qsizetype count)
 {
-    auto keys = domain->projectionKeysBatch(m_schema.name, events, count);
+    auto keys = domain->projectionKeysBatch(m_schema.name, events, count, MaxKeysPerEvent);
     if (!keys)
         return qsizetype(-1);
-    qsizetype usable = keys->stoppedAt >= 0 ? keys->stoppedAt : count;
-    usable = qMin(usable, keys->keys.size());
-    QSet<QString> wanted;
-    for (qsizetype i = 0; i < usable; ++i) {
-        const QStringList &k = keys->keys.at(i);
-        if (k.size() > MaxKeysPerEvent) {
-            usable = i; // apply() reports it
-            break;
-        }
-        for (const QString &key : k)
-            wanted.insert(key);
-    }
+    const qsizetype usable = keys->stoppedAt >= 0 ? qMin(keys->stoppedAt, count) : count;
     if (usable == 0)
         return qsizetype(0);
-    if (usable < keys->keys.size()) {
-        // The domain holds the events of the keys call: it must see the prefix only.
-        keys = domain->projectionKeysBatch(m_schema.name, events, usable);
-        if (!keys || keys->stoppedAt >= 0 || keys->keys.size() != usable)
-            return qsizetype(-1);
-    }
-    QJsonArray rows;
-    for (const QString &key : std::as_const(wanted)) {
+    QJsonObject rows;
+    for (const QString &key : std::as_const(keys->keys)) {
         auto e = entry(key);
         if (!e)
             return e.error();
-        rows.append(QJsonArray{key, (*e)->value});
+        if (!(*e)->value.isNull())
+            rows.insert(key, (*e)->value);
     }
     auto result = domain->projectBatch(m_schema.name, rows, m_batchColumns);
     if (!result)
