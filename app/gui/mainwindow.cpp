@@ -1,14 +1,20 @@
 #include "mainwindow.h"
 
+#include "asof/asofview.h"
 #include "commandlog/commandlogview.h"
+#include "compare/domaincompareview.h"
 #include "console/commandconsole.h"
 #include "demo.h"
 #include "inspector/inspectorview.h"
-#include "replay/replayview.h"
+#include "pipeline/pipelineview.h"
+#include "projections/projectionsview.h"
+#include "projectionhost.h"
 #include "session.h"
 #include "settings.h"
 #include "streams/streamsview.h"
 #include "timeline/timelineview.h"
+#include "timetravel/timetravelview.h"
+#include "whatif/whatifview.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -49,7 +55,13 @@ MainWindow::MainWindow(QWidget *parent)
     , m_inspector(new es::InspectorView(this))
     , m_streams(new es::StreamsView(this))
     , m_commandLog(new es::CommandLogView(this))
-    , m_replay(new es::ReplayView(this))
+    , m_timeTravel(new es::TimeTravelView(this))
+    , m_projections(new es::ProjectionsView(this))
+    , m_pipeline(new es::PipelineView(this))
+    , m_asOf(new es::AsOfView(this))
+    , m_whatIf(new es::WhatIfView(this))
+    , m_compare(new es::DomainCompareView(this))
+    , m_historyLabel(new QLabel(this))
     , m_storeLabel(new QLabel(this))
     , m_packLabel(new QLabel(this))
     , m_headLabel(new QLabel(this))
@@ -69,6 +81,11 @@ MainWindow::MainWindow(QWidget *parent)
     m_liveTimer->setInterval(600);
     connect(m_liveTimer, &QTimer::timeout, this, [this] { m_liveLabel->setText(tr("○ live")); });
     statusBar()->addWidget(m_storeLabel, 1);
+    m_historyLabel->setObjectName(u"historyIndicator"_s);
+    m_historyLabel->setToolTip(tr("The As Of view shows the store as of a past position; click Live there to go back"));
+    m_historyLabel->setStyleSheet(u"color: white; background: #b35900; padding: 0 6px; font-weight: bold"_s);
+    m_historyLabel->hide();
+    statusBar()->addPermanentWidget(m_historyLabel);
     statusBar()->addPermanentWidget(m_packLabel);
     statusBar()->addPermanentWidget(m_modeLabel);
     statusBar()->addPermanentWidget(m_headLabel);
@@ -101,10 +118,21 @@ void MainWindow::buildDocks()
     tabifyDockWidget(console, streams);
     console->raise();
     QDockWidget *inspector = dock(m_inspector, tr("Inspector"), u"inspectorDock"_s, Qt::RightDockWidgetArea);
-    QDockWidget *replay = dock(m_replay, tr("Replay"), u"replayDock"_s, Qt::RightDockWidgetArea);
-    tabifyDockWidget(inspector, replay);
+    QDockWidget *travel = dock(m_timeTravel, tr("Time Travel"), u"timeTravelDock"_s, Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, travel);
+    QDockWidget *asOf = dock(m_asOf, tr("As Of"), u"asOfDock"_s, Qt::RightDockWidgetArea);
+    tabifyDockWidget(inspector, asOf);
     inspector->raise();
-    dock(m_commandLog, tr("Command Log"), u"commandLogDock"_s, Qt::BottomDockWidgetArea);
+    QDockWidget *log = dock(m_commandLog, tr("Command Log"), u"commandLogDock"_s, Qt::BottomDockWidgetArea);
+    QDockWidget *projections = dock(m_projections, tr("Projections"), u"projectionsDock"_s, Qt::BottomDockWidgetArea);
+    QDockWidget *pipeline = dock(m_pipeline, tr("Pipeline"), u"pipelineDock"_s, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(log, projections);
+    tabifyDockWidget(log, pipeline);
+    QDockWidget *whatIf = dock(m_whatIf, tr("What-If Sandbox"), u"whatIfDock"_s, Qt::BottomDockWidgetArea);
+    QDockWidget *compare = dock(m_compare, tr("Domain Compare"), u"domainCompareDock"_s, Qt::BottomDockWidgetArea);
+    tabifyDockWidget(log, whatIf);
+    tabifyDockWidget(log, compare);
+    log->raise();
     resizeDocks({console, inspector}, {350, 400}, Qt::Horizontal);
 }
 
@@ -149,11 +177,50 @@ void MainWindow::buildMenus()
     }
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
+    // Alt+1..Alt+0 show and raise a dock (in the order the docks were made).
     const auto docks = findChildren<QDockWidget *>();
-    for (QDockWidget *d : docks)
-        m_viewMenu->addAction(d->toggleViewAction());
+    int n = 0;
+    for (QDockWidget *d : docks) {
+        QAction *toggle = d->toggleViewAction();
+        if (n < 10)
+            toggle->setShortcut(QKeySequence(QStringLiteral("Alt+%1").arg((n + 1) % 10)));
+        ++n;
+        m_viewMenu->addAction(toggle);
+        connect(toggle, &QAction::triggered, d, [d](bool on) {
+            if (on)
+                d->raise();
+        });
+    }
     m_viewMenu->addSeparator();
     m_viewMenu->addAction(tr("Reset &Layout"), this, [this] { restoreState(m_defaultState); });
+
+    QMenu *explore = menuBar()->addMenu(tr("&Explore"));
+    QAction *travelHere = explore->addAction(tr("&Time Travel to Selected Event"), QKeySequence(u"Ctrl+T"_s), this, [this] {
+        if (!m_selectedStream.isEmpty()) {
+            m_timeTravel->showReplay(m_selectedStream, m_selectedVersion);
+            showDockOf(m_timeTravel);
+        }
+    });
+    QAction *asOfHere = explore->addAction(tr("Store &As Of Selected Event"), QKeySequence(u"Ctrl+Shift+A"_s), this, [this] {
+        if (m_selectedPosition > 0) {
+            m_asOf->setAsOfPosition(m_selectedPosition);
+            showDockOf(m_asOf);
+        }
+    });
+    QAction *forkHere = explore->addAction(tr("&Fork Sandbox at Selected Event"), QKeySequence(u"Ctrl+Shift+K"_s), this, [this] {
+        if (m_selectedPosition > 0) {
+            m_whatIf->forkAt(m_selectedPosition);
+            showDockOf(m_whatIf);
+        }
+    });
+    explore->addSeparator();
+    explore->addAction(tr("&Back to Live"), QKeySequence(u"Ctrl+Shift+L"_s), this, [this] { m_asOf->goLive(); });
+    explore->addAction(tr("&Compare with Another Pack Version…"), this, [this] {
+        showDockOf(m_compare);
+        m_compare->choosePackB();
+    });
+    for (QAction *a : {travelHere, asOfHere, forkHere})
+        a->setToolTip(tr("Select an event in the timeline first"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About Eventscope"), this, [this] {
@@ -168,23 +235,54 @@ void MainWindow::routeNavigation()
 {
     using namespace es;
     connect(m_timeline, &TimelineView::eventSelected, m_inspector, &InspectorView::showEvent);
-    connect(m_inspector, &InspectorView::showStreamRequested, this, [this](const QString &stream) {
+    connect(m_timeline, &TimelineView::eventSelected, this, [this](const es::RecordedEvent &event) {
+        m_selectedPosition = event.position;
+        m_selectedStream = event.stream;
+        m_selectedVersion = event.version;
+    });
+    auto showStream = [this](const QString &stream) {
         m_timeline->setStreamFilter(stream);
         m_streams->selectStream(stream);
-    });
+    };
+    connect(m_inspector, &InspectorView::showStreamRequested, this, showStream);
     connect(m_inspector, &InspectorView::showCorrelationRequested, m_timeline, &TimelineView::setCorrelationFilter);
     connect(m_inspector, &InspectorView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
-    connect(m_inspector, &InspectorView::replayRequested, this, [this](const QString &stream, qint64 version) {
-        m_replay->showReplay(stream, version);
-        if (auto *dock = qobject_cast<QDockWidget *>(m_replay->parentWidget())) {
-            dock->show();
-            dock->raise();
-        }
-    });
+    auto replay = [this](const QString &stream, qint64 version) {
+        m_timeTravel->showReplay(stream, version);
+        showDockOf(m_timeTravel);
+    };
+    connect(m_inspector, &InspectorView::replayRequested, this, replay);
     connect(m_console, &CommandConsole::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_commandLog, &CommandLogView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_streams, &StreamsView::streamActivated, m_timeline, &TimelineView::setStreamFilter);
     connect(m_streams, &StreamsView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_timeTravel, &TimeTravelView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_timeTravel, &TimeTravelView::showStreamRequested, this, showStream);
+    connect(m_projections, &ProjectionsView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_pipeline, &PipelineView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_asOf, &AsOfView::showStreamRequested, this, showStream);
+    connect(m_asOf, &AsOfView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_asOf, &AsOfView::replayRequested, this, replay);
+    connect(m_asOf, &AsOfView::historicalChanged, this, [this](bool historical, qint64 position) {
+        m_historyLabel->setText(tr("HISTORICAL — as of #%1").arg(position));
+        m_historyLabel->setVisible(historical);
+    });
+    connect(m_whatIf, &WhatIfView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_compare, &DomainCompareView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_compare, &DomainCompareView::showStreamRequested, this, showStream);
+    // The trainer's eventual-consistency knob on the pipeline drives the projection runner.
+    connect(m_pipeline, &PipelineView::projectionDelayRequested, this, [this](const QString &name, int delayMs) {
+        if (m_session)
+            m_session->setProjectionDelay(name, delayMs);
+    });
+}
+
+void MainWindow::showDockOf(QWidget *view)
+{
+    if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget())) {
+        dock->show();
+        dock->raise();
+    }
 }
 
 void MainWindow::setSessionOnViews()
@@ -195,7 +293,12 @@ void MainWindow::setSessionOnViews()
     m_inspector->setSession(s);
     m_streams->setSession(s);
     m_commandLog->setSession(s);
-    m_replay->setSession(s);
+    m_timeTravel->setSession(s);
+    m_projections->setSession(s);
+    m_pipeline->setSession(s);
+    m_asOf->setSession(s);
+    m_whatIf->setSession(s);
+    m_compare->setSession(s);
 }
 
 void MainWindow::refreshRecentMenu()
@@ -238,6 +341,12 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
         flashLive();
     });
     connect(m_session.get(), &es::Session::packChanged, this, &MainWindow::updateStatus);
+    if (es::ProjectionHost *host = m_session->projections()) {
+        connect(host, &es::ProjectionHost::statusChanged, m_pipeline, [this](const es::ProjectionStatus &status) {
+            if (m_pipeline->projectionDelay(status.name) != status.delayMs)
+                m_pipeline->setProjectionDelay(status.name, status.delayMs);
+        });
+    }
     Settings::addRecentStore(path);
     Settings::setLastStore(path, readOnly);
     if (!o.packPath.isEmpty())

@@ -9,13 +9,18 @@ class QMenu;
 class QTimer;
 
 namespace es {
+class AsOfView;
 class CommandConsole;
+class DomainCompareView;
 class CommandLogView;
 class InspectorView;
-class ReplayView;
+class PipelineView;
+class ProjectionsView;
 class Session;
 class StreamsView;
+class TimeTravelView;
 class TimelineView;
+class WhatIfView;
 } // namespace es
 
 // A thin host: menus, the status bar, and the docks. It opens stores and packs
@@ -44,7 +49,16 @@ public:
     es::InspectorView *inspector() const { return m_inspector; }
     es::StreamsView *streams() const { return m_streams; }
     es::CommandLogView *commandLog() const { return m_commandLog; }
-    es::ReplayView *replay() const { return m_replay; }
+    es::TimeTravelView *timeTravel() const { return m_timeTravel; }
+    es::ProjectionsView *projectionsView() const { return m_projections; }
+    es::PipelineView *pipeline() const { return m_pipeline; }
+    es::AsOfView *asOf() const { return m_asOf; }
+    es::WhatIfView *whatIf() const { return m_whatIf; }
+    es::DomainCompareView *domainCompare() const { return m_compare; }
+    // The event last selected in the timeline (0: none), the target of the Explore menu.
+    qint64 selectedPosition() const { return m_selectedPosition; }
+    // Shows (and raises) the dock holding a view.
+    void showDockOf(QWidget *view);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -66,7 +80,16 @@ private:
     es::InspectorView *m_inspector;
     es::StreamsView *m_streams;
     es::CommandLogView *m_commandLog;
-    es::ReplayView *m_replay;
+    es::TimeTravelView *m_timeTravel;
+    es::ProjectionsView *m_projections;
+    es::PipelineView *m_pipeline;
+    es::AsOfView *m_asOf;
+    es::WhatIfView *m_whatIf;
+    es::DomainCompareView *m_compare;
+    QLabel *m_historyLabel;
+    qint64 m_selectedPosition = 0;
+    QString m_selectedStream;
+    qint64 m_selectedVersion = 0;
     QLabel *m_storeLabel;
     QLabel *m_packLabel;
     QLabel *m_headLabel;
