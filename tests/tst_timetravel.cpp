@@ -20,6 +20,7 @@
 #include <QSignalSpy>
 #include <QSlider>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -457,6 +458,7 @@ private Q_SLOTS:
         view.resize(1100, 640);
         view.setVersion(201);
         selectPath(view, u"balance"_s);
+        child<QTabWidget>(&view, u"travelTabs"_s)->setCurrentIndex(1); // blame
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
         view.grab().save(m_dir.filePath(u"timetravel.png"_s));

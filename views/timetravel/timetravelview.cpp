@@ -33,6 +33,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace es {
@@ -724,19 +726,31 @@ void TimeTravelView::showBlame()
     m_blameGo->setEnabled(!entry.isInitial() && change != JsonTreeModel::Change::Removed);
     m_blameGo->setText(entry.isInitial() ? tr("Go to That Event") : tr("Go to v%1").arg(entry.version));
     m_blameAction->setEnabled(m_blameGo->isEnabled());
+    // A field set by thousands of events: the changes around the cursor.
     const QList<qint64> versions = m_history->blame.versionsOf(path);
-    for (qint64 v : versions) {
+    constexpr qsizetype Window = 500;
+    const qsizetype at = std::upper_bound(versions.cbegin(), versions.cend(), m_version) - versions.cbegin();
+    const qsizetype from = qMax<qsizetype>(0, at - Window);
+    const qsizetype to = qMin<qsizetype>(versions.size(), at + Window);
+    QListWidgetItem *blamed = nullptr;
+    for (qsizetype i = from; i < to; ++i) {
+        const qint64 v = versions.at(i);
         const RecordedEvent *e = m_history->eventAt(v);
         if (!e)
             continue;
-        auto *item = new QListWidgetItem(
-            u"v%1  %2  %3 UTC%4"_s.arg(v).arg(e->type, timeText(e->recordedMs), v > m_version ? tr("  (after the cursor)") : QString()),
-            m_blameHistory);
+        auto *item = new QListWidgetItem(u"v%1  %2  %3 UTC%4"_s.arg(v).arg(e->type, timeText(e->recordedMs),
+                                                                           v > m_version ? tr("  (after the cursor)")
+                                                                                         : QString()),
+                                         m_blameHistory);
         item->setData(Qt::UserRole, v);
         if (v == entry.version)
-            item->setSelected(true);
+            blamed = item;
         if (v > m_version)
             item->setForeground(palette().color(QPalette::Disabled, QPalette::Text));
+    }
+    if (blamed) {
+        m_blameHistory->setCurrentItem(blamed);
+        m_blameHistory->scrollToItem(blamed, QAbstractItemView::PositionAtCenter);
     }
 }
 
