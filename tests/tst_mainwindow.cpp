@@ -1,6 +1,11 @@
 #include "commandlog/commandlogview.h"
 #include "console/commandconsole.h"
+#include "asof/asofview.h"
 #include "inspector/inspectorview.h"
+#include "pipeline/pipelineview.h"
+#include "sandbox.h"
+#include "timetravel/timetravelview.h"
+#include "whatif/whatifview.h"
 #include "session.h"
 #include "testsupport.h"
 #include "timeline/timelineview.h"
@@ -12,6 +17,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -91,6 +97,25 @@ private:
         QVERIFY(button);
         QVERIFY(button->isEnabled());
         button->click();
+    }
+    static QAction *menuAction(MainWindow &w, const QString &menu, const QString &text)
+    {
+        for (QAction *m : w.menuBar()->actions()) {
+            if (m->text().remove(u'&') != menu || !m->menu())
+                continue;
+            for (QAction *a : m->menu()->actions())
+                if (a->text().remove(u'&').startsWith(text))
+                    return a;
+        }
+        return nullptr;
+    }
+    static es::CommandResult run(MainWindow &w, const QString &type, const QString &stream, const QJsonObject &payload)
+    {
+        es::Command c;
+        c.type = type;
+        c.stream = stream;
+        c.payload = payload;
+        return w.session()->execute(c);
     }
     std::unique_ptr<MainWindow> openWindow(const QString &name)
     {
@@ -246,6 +271,66 @@ private Q_SLOTS:
         QVERIFY(!w.reloadPack());
         QVERIFY2(w.lastError().contains(u"bank-copy.js:"_s), qPrintable(w.lastError()));
         QVERIFY(w.session()->domain()); // the working pack stays
+    }
+
+    // The Explore menu takes the event selected in the timeline to the time-travel,
+    // as-of and what-if views; the as-of cursor marks the whole window historical.
+    void exploreMenuRoutesTheSelectedEvent()
+    {
+        auto w = openWindow(u"explore.db"_s);
+        QVERIFY(run(*w, u"OpenAccount"_s, u"account-1"_s, {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}}).accepted());
+        QVERIFY(run(*w, u"Deposit"_s, u"account-1"_s, {{u"amount"_s, 50}}).accepted());
+        QVERIFY(run(*w, u"Deposit"_s, u"account-1"_s, {{u"amount"_s, 25}}).accepted());
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 3);
+
+        w->timeline()->revealPosition(2);
+        QTRY_COMPARE(w->selectedPosition(), qint64(2));
+
+        QAction *travel = menuAction(*w, u"Explore"_s, u"Time Travel"_s);
+        QVERIFY(travel);
+        travel->trigger();
+        QTRY_COMPARE(w->timeTravel()->stream(), u"account-1"_s);
+        QTRY_COMPARE(w->timeTravel()->version(), qint64(2));
+        QCOMPARE(w->timeTravel()->state().value(u"balance"_s).toDouble(), 50.0);
+
+        auto *history = w->statusBar()->findChild<QLabel *>(u"historyIndicator"_s);
+        QVERIFY(history);
+        QVERIFY(history->isHidden());
+        QAction *asOf = menuAction(*w, u"Explore"_s, u"Store As Of"_s);
+        QVERIFY(asOf);
+        asOf->trigger();
+        QTRY_VERIFY(w->asOf()->isHistorical());
+        QCOMPARE(w->asOf()->position(), qint64(2));
+        QTRY_VERIFY(!history->isHidden());
+        QVERIFY2(history->text().contains(u"#2"_s), qPrintable(history->text()));
+        QAction *live = menuAction(*w, u"Explore"_s, u"Back to Live"_s);
+        QVERIFY(live);
+        live->trigger();
+        QTRY_VERIFY(history->isHidden());
+        QVERIFY(!w->asOf()->isHistorical());
+
+        const qint64 head = w->session()->store()->headPosition();
+        QAction *fork = menuAction(*w, u"Explore"_s, u"Fork Sandbox"_s);
+        QVERIFY(fork);
+        fork->trigger();
+        QTRY_VERIFY(w->whatIf()->sandbox() && w->whatIf()->sandbox()->isReady());
+        QCOMPARE(w->whatIf()->sandbox()->position(), qint64(2));
+        QCOMPARE(w->session()->store()->headPosition(), head); // nothing written to the real store
+    }
+
+    // The pipeline view's eventual-consistency knob reaches the projection runner.
+    void pipelineDelayKnobDrivesTheProjections()
+    {
+        auto w = openWindow(u"delay.db"_s);
+        QTRY_VERIFY(!w->session()->projectionStatuses().isEmpty());
+        Q_EMIT w->pipeline()->projectionDelayRequested(u"Balances"_s, 750);
+        QTRY_VERIFY([&] {
+            for (const es::ProjectionStatus &s : w->session()->projectionStatuses())
+                if (s.name == u"Balances"_s)
+                    return s.delayMs == 750;
+            return false;
+        }());
+        QTRY_COMPARE(w->pipeline()->projectionDelay(u"Balances"_s), 750);
     }
 };
 
