@@ -660,6 +660,8 @@ void WhatIfView::refreshCommands()
         m_commands->setItem(i, 3, out);
     }
     m_commands->resizeColumnToContents(0);
+    m_commands->resizeColumnToContents(1);
+    m_commands->resizeColumnToContents(2);
     if (selected >= 0 && selected < commands.size())
         m_commands->selectRow(selected);
     else if (!commands.isEmpty())
