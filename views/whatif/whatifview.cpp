@@ -779,6 +779,9 @@ void WhatIfView::fillProjectionTable()
     }
     m_rows->resizeColumnToContents(0);
     m_rows->resizeColumnToContents(1);
+    // Original and fork share what is left, so both sides read alike.
+    const int rest = m_rows->viewport()->width() - m_rows->columnWidth(0) - m_rows->columnWidth(1);
+    m_rows->setColumnWidth(2, qMax(120, rest / 2));
 }
 
 Status WhatIfView::exportFixture(int index, const QString &path)
