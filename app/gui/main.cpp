@@ -1,4 +1,5 @@
 #include "mainwindow.h"
+#include "screenshottour.h"
 #include "session.h"
 #include "timeline/timelineview.h"
 #include "settings.h"
@@ -44,28 +45,8 @@ int main(int argc, char **argv)
     else
         window.openDemoStore();
 
-    if (parser.isSet(u"screenshots"_s)) {
-        const QString dir = parser.value(u"screenshots"_s);
-        QDir().mkpath(dir);
-        // Give the views a moment to load their first page, select the newest
-        // event so the inspector has something to show, then take the pictures.
-        QTimer::singleShot(1200, &window, [&window] {
-            if (window.session())
-                window.timeline()->revealPosition(window.session()->head());
-        });
-        QTimer::singleShot(2500, &window, [&window, dir] {
-            window.grab().save(dir + u"/main.png"_s);
-            const auto docks = window.findChildren<QDockWidget *>();
-            for (QDockWidget *d : docks) {
-                if (!d->isVisible())
-                    continue;
-                d->raise();
-                QApplication::processEvents();
-                d->widget()->grab().save(dir + u'/' + d->objectName().remove(u"Dock"_s) + u".png"_s);
-            }
-            QApplication::quit();
-        });
-    }
+    if (parser.isSet(u"screenshots"_s))
+        takeScreenshotTour(window, parser.value(u"screenshots"_s));
     if (parser.isSet(u"screenshot"_s)) {
         const QString file = parser.value(u"screenshot"_s);
         QMetaObject::invokeMethod(

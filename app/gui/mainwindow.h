@@ -57,6 +57,8 @@ public:
     es::DomainCompareView *domainCompare() const { return m_compare; }
     // The event last selected in the timeline (0: none), the target of the Explore menu.
     qint64 selectedPosition() const { return m_selectedPosition; }
+    QString selectedStream() const { return m_selectedStream; }
+    qint64 selectedVersion() const { return m_selectedVersion; }
     // Shows (and raises) the dock holding a view.
     void showDockOf(QWidget *view);
 

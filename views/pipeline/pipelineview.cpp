@@ -85,9 +85,9 @@ PipelineView::PipelineView(QWidget *parent)
     connect(m_stepAction, &QAction::triggered, this, &PipelineView::step);
     m_clearAction = bar->addAction(style()->standardIcon(QStyle::SP_DialogResetButton), tr("Clear"));
     m_clearAction->setObjectName(u"clear"_s);
-    m_clearAction->setShortcut(QKeySequence(u"Ctrl+L"_s));
+    m_clearAction->setShortcut(QKeySequence(u"Ctrl+Backspace"_s));
     m_clearAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-    m_clearAction->setToolTip(tr("Forget the queued and recent flows (Ctrl+L)"));
+    m_clearAction->setToolTip(tr("Forget the queued and recent flows (Ctrl+Backspace)"));
     connect(m_clearAction, &QAction::triggered, this, &PipelineView::clear);
     bar->addSeparator();
     auto *speedTitle = new QLabel(tr("Speed"), bar);
