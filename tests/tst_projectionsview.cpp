@@ -17,6 +17,7 @@
 #include <QDialog>
 #include <QFile>
 #include <QGroupBox>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QProgressBar>
@@ -224,6 +225,70 @@ private Q_SLOTS:
         session->setProjectionDelay(u"Balances"_s, 0);
         QTRY_COMPARE_WITH_TIMEOUT(statusOf(view, u"Balances"_s).delayMs, 0, 10000);
         QTRY_COMPARE(delay->value(), 0);
+    }
+
+    // Big read models come a page at a time (keyset paging); filters and sorting ask the read store.
+    void rowsArePagedFilteredAndSorted()
+    {
+        auto session = open(freshPath(u"paging"_s), bankPack());
+        QVERIFY(session);
+        const int accounts = ReadModelModel::PageSize + 50;
+        for (int i = 0; i < accounts; ++i)
+            QVERIFY(openAccount(session.get(), u"acc-%1"_s.arg(i, 3, 10, QLatin1Char('0')), u"Owner %1"_s.arg(i)));
+        QVERIFY(run(session.get(), u"Deposit"_s, u"acc-007"_s, {{u"amount"_s, 70}}));
+        QVERIFY(run(session.get(), u"Deposit"_s, u"acc-123"_s, {{u"amount"_s, 5}}));
+        ProjectionsView view;
+        QAbstractItemModelTester t(view.rowsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        view.setSession(session.get());
+        view.resize(1100, 750);
+        view.show();
+        QTRY_COMPARE_WITH_TIMEOUT(statusOf(view, u"Balances"_s).position, session->head(), 20000);
+        // (The view may have fetched more pages while rows arrived; a new query starts over.)
+        auto *filter = child<QLineEdit>(view, u"filter"_s);
+        QTest::keyClicks(filter, u"balance>=0"_s);
+        QTest::keyClick(filter, Qt::Key_Return);
+        QCOMPARE(view.rowsModel()->rowCount(), ReadModelModel::PageSize);
+        QVERIFY(view.rowsModel()->canFetchMore({}));
+        QVERIFY(child<QLabel>(view, u"rowsCount"_s)->text().contains(u"more on scroll"_s));
+        child<QTableView>(view, u"rows"_s)->scrollToBottom(); // the view fetches the next page
+        QTRY_COMPARE(view.rowsModel()->rowCount(), accounts);
+        QVERIFY(!view.rowsModel()->canFetchMore({}));
+        QCOMPARE(view.rowsModel()->rowAt(accounts - 1).key, u"acc-%1"_s.arg(accounts - 1));
+
+        filter->setText(u"balance>0"_s);
+        QTest::keyClick(filter, Qt::Key_Return);
+        QCOMPARE(view.rowsModel()->rowCount(), 2);
+        QTest::keyClicks(filter, u", owner=Owner 7"_s);
+        QTest::keyClick(filter, Qt::Key_Return);
+        QCOMPARE(view.rowsModel()->rowCount(), 1);
+        QCOMPARE(view.rowsModel()->rowAt(0).key, u"acc-007"_s);
+        filter->setText(u"bal ance>1"_s); // not a column name
+        QTest::keyClick(filter, Qt::Key_Return);
+        QVERIFY(child<QLabel>(view, u"message"_s)->isVisible());
+        QVERIFY(child<QLabel>(view, u"message"_s)->text().startsWith(u"Filter:"_s));
+        filter->clear();
+        QCOMPARE(view.rowsModel()->rowCount(), ReadModelModel::PageSize);
+
+        // A click on the balance header sorts by it, a second click reverses.
+        auto *header = child<QTableView>(view, u"rows"_s)->horizontalHeader();
+        int balanceSection = -1;
+        for (int c = 0; c < view.rowsModel()->columnCount(); ++c)
+            if (view.rowsModel()->fieldOf(c) == u"balance"_s)
+                balanceSection = c;
+        QVERIFY(balanceSection > 0);
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                          QPoint(header->sectionViewportPosition(balanceSection) + 5, header->height() / 2));
+        QCOMPARE(view.rowsModel()->query().sortBy, u"balance"_s);
+        QCOMPARE(view.rowsModel()->rowAt(view.rowsModel()->rowCount() - 1).value.value(u"balance"_s).toDouble(), 0.0);
+        QTest::mouseClick(header->viewport(), Qt::LeftButton, {},
+                          QPoint(header->sectionViewportPosition(balanceSection) + 5, header->height() / 2));
+        QVERIFY(view.rowsModel()->query().descending);
+        QCOMPARE(view.rowsModel()->rowAt(0).key, u"acc-007"_s);
+        QCOMPARE(view.rowsModel()->rowAt(1).key, u"acc-123"_s);
+
+        // Live changes land where the rows sort.
+        QVERIFY(run(session.get(), u"Deposit"_s, u"acc-200"_s, {{u"amount"_s, 30}}));
+        QTRY_COMPARE_WITH_TIMEOUT(view.rowsModel()->rowAt(1).key, u"acc-200"_s, 10000);
     }
 
     void poisonEventIsShownAndSkipped()

@@ -60,7 +60,7 @@ void ReadModelModel::setSource(ReadStore *store, const ProjectionSchema &schema,
             m_error = page.error().message;
         }
     }
-    endResetModel();
+    endReset();
     if (!m_error.isEmpty())
         Q_EMIT loadFailed(m_error);
     Q_EMIT rowsLoaded();
@@ -86,15 +86,24 @@ void ReadModelModel::refresh()
         m_cursor.clear();
         m_error = page.error().message;
     }
-    endResetModel();
+    endReset();
     if (!m_error.isEmpty())
         Q_EMIT loadFailed(m_error);
     Q_EMIT rowsLoaded();
 }
 
+void ReadModelModel::endReset()
+{
+    // Views ask for more rows from their modelReset handlers: inserting then
+    // would nest in the reset for whoever is notified after them.
+    m_resetting = true;
+    endResetModel();
+    m_resetting = false;
+}
+
 bool ReadModelModel::canFetchMore(const QModelIndex &parent) const
 {
-    return !parent.isValid() && m_store && !m_cursor.isEmpty();
+    return !parent.isValid() && m_store && !m_cursor.isEmpty() && !m_resetting;
 }
 
 void ReadModelModel::fetchMore(const QModelIndex &parent)
@@ -151,11 +160,20 @@ int compareJson(const QJsonValue &a, const QJsonValue &b)
 
 bool ReadModelModel::lessThan(const ReadRow &a, const ReadRow &b) const
 {
-    int c = 0;
-    if (!m_query.sortBy.isEmpty())
-        c = compareJson(a.value.value(m_query.sortBy), b.value.value(m_query.sortBy));
-    if (c == 0)
-        c = QString::compare(a.key, b.key);
+    // As the read store orders: by the sort column with NULLs last (either direction), then by key.
+    if (!m_query.sortBy.isEmpty()) {
+        const QJsonValue va = a.value.value(m_query.sortBy);
+        const QJsonValue vb = b.value.value(m_query.sortBy);
+        const bool na = va.isNull() || va.isUndefined();
+        const bool nb = vb.isNull() || vb.isUndefined();
+        if (na != nb)
+            return nb;
+        if (!na) {
+            if (const int c = compareJson(va, vb); c != 0)
+                return m_query.descending ? c > 0 : c < 0;
+        }
+    }
+    const int c = QString::compare(a.key, b.key);
     return m_query.descending ? c > 0 : c < 0;
 }
 
@@ -190,6 +208,8 @@ void ReadModelModel::applyChanges(const QStringList &keys)
             m_rows[row] = fresh;
             markChanged(key);
             Q_EMIT dataChanged(index(row, 0), index(row, columnCount() - 1));
+            if (!m_query.sortBy.isEmpty())
+                resort(row);
             continue;
         }
         if (filtered)
@@ -205,6 +225,33 @@ void ReadModelModel::applyChanges(const QStringList &keys)
         endInsertRows();
         markChanged(key);
     }
+}
+
+void ReadModelModel::resort(int row)
+{
+    const bool early = row > 0 && lessThan(m_rows.at(row), m_rows.at(row - 1));
+    const bool late = row + 1 < m_rows.size() && lessThan(m_rows.at(row + 1), m_rows.at(row));
+    if (!early && !late)
+        return;
+    // Where it belongs among the others.
+    int target = 0;
+    for (int r = 0; r < m_rows.size(); ++r) {
+        if (r != row && lessThan(m_rows.at(r), m_rows.at(row)))
+            ++target;
+    }
+    if (target == m_rows.size() - 1 && !isComplete() && late) {
+        // It sorts after the loaded rows: a later page brings it.
+        beginRemoveRows({}, row, row);
+        m_changedAt.remove(m_rows.at(row).key);
+        m_rows.removeAt(row);
+        endRemoveRows();
+        return;
+    }
+    if (target == row)
+        return;
+    beginMoveRows({}, row, row, {}, target > row ? target + 1 : target);
+    m_rows.move(row, target);
+    endMoveRows();
 }
 
 void ReadModelModel::markChanged(const QString &key)

@@ -63,6 +63,8 @@ private:
     void fail(const QString &message);
     void tickHighlights();
     void markChanged(const QString &key);
+    void resort(int row);
+    void endReset(); // moves a changed row to where it sorts now
 
     ReadStore *m_store = nullptr;
     ProjectionSchema m_schema;
@@ -74,6 +76,7 @@ private:
     QHash<QString, qint64> m_changedAt; // key -> m_clock time of its last change
     QElapsedTimer m_clock;
     QTimer m_fadeTimer;
+    bool m_resetting = false;
 };
 
 } // namespace es
