@@ -1,4 +1,5 @@
 #include "asofview.h"
+#include "common/localshortcut.h"
 
 #include "asofstreamsmodel.h"
 #include "backgroundjob.h"
@@ -94,7 +95,7 @@ void AsOfView::buildUi()
     m_live = new QPushButton(tr("Back to &Live"), this);
     m_live->setObjectName(u"asOfLive"_s);
     m_live->setToolTip(tr("Leave the past: show the store at its head and follow new events (Ctrl+Alt+L)"));
-    m_live->setShortcut(QKeySequence(u"Ctrl+Alt+L"_s));
+    setLocalShortcut(m_live, QKeySequence(u"Ctrl+Alt+L"_s), this);
     bannerRow->addWidget(m_banner, 1);
     bannerRow->addWidget(m_live);
     layout->addLayout(bannerRow);
@@ -205,7 +206,7 @@ void AsOfView::buildUi()
     m_cancel->setObjectName(u"asOfCancel"_s);
     m_cancel->setText(tr("Cancel"));
     m_cancel->setToolTip(tr("Stop the build (Esc)"));
-    m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    setLocalShortcut(m_cancel, QKeySequence(Qt::Key_Escape), this);
     projectionRow->addWidget(new QLabel(tr("Projection:"), projectionsPage));
     projectionRow->addWidget(m_projectionBox, 1);
     projectionRow->addWidget(m_build);

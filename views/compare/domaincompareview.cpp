@@ -1,4 +1,5 @@
 #include "domaincompareview.h"
+#include "common/localshortcut.h"
 
 #include "common/jsontreewidget.h"
 #include "divergencemodel.h"
@@ -80,8 +81,8 @@ DomainCompareView::DomainCompareView(QWidget *parent)
     bLabel->setBuddy(m_packB);
     m_browse = new QPushButton(tr("Browse…"), this);
     m_browse->setObjectName(u"browsePackB"_s);
-    m_browse->setToolTip(tr("Choose pack B (Ctrl+O)"));
-    m_browse->setShortcut(QKeySequence(u"Ctrl+O"_s));
+    m_browse->setToolTip(tr("Choose pack B (Ctrl+Shift+B)"));
+    setLocalShortcut(m_browse, QKeySequence(u"Ctrl+Shift+B"_s), this);
     grid->addWidget(bLabel, 1, 0);
     grid->addWidget(m_packB, 1, 1);
     grid->addWidget(m_browse, 1, 2);
@@ -106,10 +107,10 @@ DomainCompareView::DomainCompareView(QWidget *parent)
     m_compareButton = new QPushButton(tr("&Compare"), this);
     m_compareButton->setObjectName(u"compareButton"_s);
     m_compareButton->setToolTip(tr("Replay the streams under both packs (Ctrl+Return)"));
-    m_compareButton->setShortcut(QKeySequence(u"Ctrl+Return"_s));
+    setLocalShortcut(m_compareButton, QKeySequence(u"Ctrl+Return"_s), this);
     m_cancelButton = new QPushButton(tr("Cancel"), this);
     m_cancelButton->setObjectName(u"cancelCompare"_s);
-    m_cancelButton->setShortcut(QKeySequence(Qt::Key_Escape));
+    setLocalShortcut(m_cancelButton, QKeySequence(Qt::Key_Escape), this);
     m_cancelButton->setToolTip(tr("Stop the comparison (Esc)"));
     m_cancelButton->setVisible(false);
     m_progress = new QProgressBar(this);

@@ -99,14 +99,14 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     // --- controls ---
     auto *bar = new QHBoxLayout;
     bar->setSpacing(4);
-    m_pause = toolButton(tr("❚❚ Pause"), u"pause"_s, QKeySequence(u"Ctrl+Shift+P"_s),
+    m_pause = toolButton(tr("❚❚ Pause"), u"pause"_s, QKeySequence(u"Ctrl+Alt+P"_s),
                          tr("Stop applying events to the selected projection"), this);
-    m_resume = toolButton(tr("▶ Resume"), u"resume"_s, QKeySequence(u"Ctrl+Shift+U"_s),
+    m_resume = toolButton(tr("▶ Resume"), u"resume"_s, QKeySequence(u"Ctrl+Alt+U"_s),
                           tr("Apply events again; after an error, retries the failed event with the current pack"),
                           this);
-    m_skip = toolButton(tr("⤼ Skip event…"), u"skip"_s, QKeySequence(u"Ctrl+Shift+K"_s),
+    m_skip = toolButton(tr("⤼ Skip event…"), u"skip"_s, QKeySequence(u"Ctrl+Alt+K"_s),
                         tr("Pass over the event that failed (asks for a reason; an audit record is kept)"), this);
-    m_rebuild = toolButton(tr("⟳ Rebuild…"), u"rebuild"_s, QKeySequence(u"Ctrl+Shift+B"_s),
+    m_rebuild = toolButton(tr("⟳ Rebuild…"), u"rebuild"_s, QKeySequence(u"Ctrl+Alt+B"_s),
                            tr("Rebuild the read model from the first event into shadow tables, then review the "
                               "difference before swapping it in"),
                            this);

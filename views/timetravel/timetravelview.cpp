@@ -1,4 +1,5 @@
 #include "timetravelview.h"
+#include "common/localshortcut.h"
 
 #include "backgroundjob.h"
 #include "bisect.h"
@@ -198,7 +199,7 @@ void TimeTravelView::buildUi()
     m_cancel->setObjectName(u"travelCancel"_s);
     m_cancel->setText(tr("Cancel"));
     m_cancel->setToolTip(tr("Stop the running replay or bisect (Esc)"));
-    m_cancel->setShortcut(QKeySequence(Qt::Key_Escape));
+    setLocalShortcut(m_cancel, QKeySequence(Qt::Key_Escape), this);
     progressRow->addWidget(m_progress, 1);
     progressRow->addWidget(m_cancel);
     layout->addLayout(progressRow);

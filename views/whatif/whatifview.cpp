@@ -1,4 +1,5 @@
 #include "whatifview.h"
+#include "common/localshortcut.h"
 
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
@@ -116,7 +117,7 @@ WhatIfView::WhatIfView(QWidget *parent)
     m_position->setToolTip(tr("The fork holds the original's events 1 to this position"));
     m_forkButton->setObjectName(u"forkButton"_s);
     m_forkButton->setToolTip(tr("Copy the events up to the position into an in-memory sandbox (Ctrl+Shift+F)"));
-    m_forkButton->setShortcut(QKeySequence(u"Ctrl+Shift+F"_s));
+    setLocalShortcut(m_forkButton, QKeySequence(u"Ctrl+Shift+F"_s), this);
     m_headButton->setObjectName(u"forkAtHeadButton"_s);
     m_headButton->setToolTip(tr("Fork with every event of the store"));
     m_discardButton->setObjectName(u"discardButton"_s);
@@ -127,7 +128,7 @@ WhatIfView::WhatIfView(QWidget *parent)
     m_cancelButton->setObjectName(u"forkCancel"_s);
     m_cancelButton->setVisible(false);
     m_cancelButton->setToolTip(tr("Stop the running copy or comparison (Esc)"));
-    m_cancelButton->setShortcut(QKeySequence(Qt::Key_Escape));
+    setLocalShortcut(m_cancelButton, QKeySequence(Qt::Key_Escape), this);
     forkRow->addWidget(forkLabel);
     forkRow->addWidget(m_position);
     forkRow->addWidget(m_forkButton);
@@ -259,7 +260,7 @@ QWidget *WhatIfView::buildCommandBox()
     m_issueButton = new QPushButton(tr("&Issue in fork"), box);
     m_issueButton->setObjectName(u"issueButton"_s);
     m_issueButton->setToolTip(tr("Run the command through the fork's own pipeline (Ctrl+Return)"));
-    m_issueButton->setShortcut(QKeySequence(u"Ctrl+Return"_s));
+    setLocalShortcut(m_issueButton, QKeySequence(u"Ctrl+Return"_s), this);
     m_outcome = new QLabel(box);
     m_outcome->setObjectName(u"forkOutcome"_s);
     m_outcome->setWordWrap(true);
@@ -282,7 +283,7 @@ QWidget *WhatIfView::buildCommandBox()
     m_exportButton->setObjectName(u"exportFixture"_s);
     m_exportButton->setToolTip(tr("Save the selected command with its stream's history in the fork as a "
                                   "given/when/then case for the Node harness (Ctrl+Shift+E)"));
-    m_exportButton->setShortcut(QKeySequence(u"Ctrl+Shift+E"_s));
+    setLocalShortcut(m_exportButton, QKeySequence(u"Ctrl+Shift+E"_s), this);
     auto *exportRow = new QHBoxLayout;
     exportRow->addStretch(1);
     exportRow->addWidget(m_exportButton);
@@ -351,7 +352,7 @@ QWidget *WhatIfView::buildReadModelTab()
     m_compareReadModels->setObjectName(u"compareReadModels"_s);
     m_compareReadModels->setToolTip(tr("Build the projections of the original as of the fork position and of the "
                                        "fork, in scratch stores, and compare them row by row (F5)"));
-    m_compareReadModels->setShortcut(QKeySequence(Qt::Key_F5));
+    setLocalShortcut(m_compareReadModels, QKeySequence(Qt::Key_F5), this);
     m_onlyDifferences = new QCheckBox(tr("Only &differences"), w);
     m_onlyDifferences->setObjectName(u"onlyDifferences"_s);
     m_onlyDifferences->setChecked(QSettings().value(u"whatif/onlyDifferences"_s, true).toBool());
