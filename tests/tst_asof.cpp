@@ -4,7 +4,7 @@
 #include "common/jsontreewidget.h"
 #include "projectionrunner.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -27,26 +27,11 @@ class TestAsOf : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    static std::unique_ptr<Session> open(const QString &path)
-    {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = bankPack();
-        o.create = true;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
-    }
+    static std::unique_ptr<Session> open(const QString &path) { return openTestSession(path); }
 
     static bool run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        return s->execute(c).accepted();
+        return runCommand(s, type, stream, payload).accepted();
     }
 
     // Positions: 1 account-1 opened, 2 account-2 opened, 3 account-1 +100,

@@ -4,7 +4,7 @@
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QBrush>
@@ -26,18 +26,7 @@ class TestCommandLog : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    static std::unique_ptr<Session> open(const QString &path)
-    {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = bankPack();
-        o.create = true;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
-    }
+    static std::unique_ptr<Session> open(const QString &path) { return openTestSession(path); }
 
     static CommandResult run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload,
                              std::optional<qint64> expected = {})

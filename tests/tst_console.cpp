@@ -3,7 +3,7 @@
 #include "console/consolehistorymodel.h"
 #include "console/fieldeditor.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
@@ -110,11 +110,7 @@ private:
 
     static CommandResult run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        return s->execute(c);
+        return runCommand(s, type, stream, payload);
     }
 
     static void openAccount(Session *s, const QString &stream, double deposit = 0)

@@ -7,7 +7,7 @@
 #include "timetravel/timetravelview.h"
 #include "whatif/whatifview.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 #include "timeline/timelineview.h"
 
 #include "../app/gui/mainwindow.h"
@@ -111,11 +111,7 @@ private:
     }
     static es::CommandResult run(MainWindow &w, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        es::Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        return w.session()->execute(c);
+        return runCommand(w.session(), type, stream, payload);
     }
     std::unique_ptr<MainWindow> openWindow(const QString &name)
     {

@@ -10,7 +10,7 @@
 #include "projections/throughputchart.h"
 #include "readstore.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 #include "workload.h"
 
 #include <QAbstractItemModelTester>
@@ -62,25 +62,12 @@ private:
 
     static std::unique_ptr<Session> open(const QString &path, const QString &pack, bool readOnly = false)
     {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = pack;
-        o.create = !readOnly;
-        o.readOnly = readOnly;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
+        return openTestSession(path, pack, readOnly);
     }
 
     static bool run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        const CommandResult r = s->execute(c);
+        const CommandResult r = runCommand(s, type, stream, payload);
         if (!r.accepted())
             qWarning() << type << stream << r.record.reason << r.error.message;
         return r.accepted();

@@ -3,7 +3,7 @@
 #include "streams/streamsfilterproxy.h"
 #include "streams/streamsmodel.h"
 #include "streams/streamsview.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 
 #include <QAbstractItemModelTester>
 #include <QComboBox>
@@ -23,26 +23,11 @@ class TestStreams : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    static std::unique_ptr<Session> open(const QString &path)
-    {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = bankPack();
-        o.create = true;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
-    }
+    static std::unique_ptr<Session> open(const QString &path) { return openTestSession(path); }
 
     static CommandResult run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        return s->execute(c);
+        return runCommand(s, type, stream, payload);
     }
 
     static void openAccount(Session *s, const QString &stream)

@@ -3,7 +3,7 @@
 #include "common/jsontreemodel.h"
 #include "common/jsontreewidget.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 #include "timetravel.h"
 #include "timetravel/statechangesmodel.h"
 #include "timetravel/timetravelview.h"
@@ -34,18 +34,7 @@ class TestTimeTravel : public QObject {
 private:
     QTemporaryDir m_dir;
 
-    static std::unique_ptr<Session> open(const QString &path)
-    {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = bankPack();
-        o.create = true;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
-    }
+    static std::unique_ptr<Session> open(const QString &path) { return openTestSession(path); }
 
     static bool run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {

@@ -3,7 +3,7 @@
 #include "common/jsontreewidget.h"
 #include "demo.h"
 #include "session.h"
-#include "testsupport.h"
+#include "sessionsupport.h"
 #include "whatif/forkeventsmodel.h"
 #include "whatif/whatifview.h"
 
@@ -43,26 +43,11 @@ private:
     QTemporaryDir m_dir;
     int m_stores = 0;
 
-    std::unique_ptr<Session> open(const QString &path)
-    {
-        Session::Options o;
-        o.storePath = path;
-        o.packPath = bankPack();
-        o.create = true;
-        o.pollIntervalMs = 50;
-        auto s = Session::open(o);
-        if (!s)
-            qWarning() << s.error().message;
-        return s ? std::move(*s) : nullptr;
-    }
+    static std::unique_ptr<Session> open(const QString &path) { return openTestSession(path); }
 
     static bool run(Session *s, const QString &type, const QString &stream, const QJsonObject &payload)
     {
-        Command c;
-        c.type = type;
-        c.stream = stream;
-        c.payload = payload;
-        return s->execute(c).accepted();
+        return runCommand(s, type, stream, payload).accepted();
     }
 
     // account-1: opened (1), +100 (2), +50 (3), -30 (4); account-2: opened (5), +10 (6).
