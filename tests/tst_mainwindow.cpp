@@ -288,6 +288,15 @@ private Q_SLOTS:
         QTRY_COMPARE(w->timeTravel()->stream(), u"account-1"_s);
         QTRY_COMPARE(w->timeTravel()->version(), qint64(2));
         QCOMPARE(w->timeTravel()->state().value(u"balance"_s).toDouble(), 50.0);
+        // "Show stream" in time travel narrows the timeline to the stream.
+        QVERIFY(run(*w, u"OpenAccount"_s, u"account-2"_s, {{u"owner"_s, u"Bo"_s}, {u"currency"_s, u"EUR"_s}}).accepted());
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 4);
+        auto *showStream = w->timeTravel()->findChild<QAbstractButton *>(u"travelShowStream"_s);
+        QVERIFY(showStream);
+        QTRY_VERIFY(showStream->isEnabled());
+        showStream->click();
+        QTRY_COMPARE(w->timeline()->model()->rowCount(), 3);
+        QVERIFY(!timelineColumn(*w, u"Stream"_s).contains(u"account-2"_s));
 
         auto *history = w->statusBar()->findChild<QLabel *>(u"historyIndicator"_s);
         QVERIFY(history);

@@ -214,6 +214,10 @@ void TimeTravelView::buildUi()
     m_reveal->setObjectName(u"travelReveal"_s);
     m_reveal->setText(tr("Reveal in timeline"));
     m_reveal->setToolTip(tr("Show the event at the cursor in the timeline"));
+    m_showStream = new QToolButton(this);
+    m_showStream->setObjectName(u"travelShowStream"_s);
+    m_showStream->setText(tr("Show stream"));
+    m_showStream->setToolTip(tr("Filter the timeline to this stream and select it in the stream browser"));
     m_snapshot = new QLabel(this);
     m_snapshot->setObjectName(u"travelSnapshot"_s);
     m_snapshot->setStyleSheet(u"QLabel { background: #e3f2fd; color: #0d47a1; border: 1px solid #90caf9;"
@@ -221,6 +225,7 @@ void TimeTravelView::buildUi()
     eventRow->addWidget(m_event, 1);
     eventRow->addWidget(m_snapshot);
     eventRow->addWidget(m_reveal);
+    eventRow->addWidget(m_showStream);
     layout->addLayout(eventRow);
     m_message = new QLabel(this);
     m_message->setObjectName(u"travelMessage"_s);
@@ -341,6 +346,10 @@ void TimeTravelView::buildUi()
     connect(m_reveal, &QToolButton::clicked, this, [this] {
         if (const RecordedEvent *e = m_history ? m_history->eventAt(m_version) : nullptr)
             Q_EMIT revealEventRequested(e->position);
+    });
+    connect(m_showStream, &QToolButton::clicked, this, [this] {
+        if (m_history)
+            Q_EMIT showStreamRequested(m_history->stream);
     });
     connect(m_cancel, &QToolButton::clicked, this, &TimeTravelView::cancelWork);
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, [this] { showBlame(); });
@@ -896,6 +905,7 @@ void TimeTravelView::updateEnabled()
         m_lastAction->setEnabled(m_version < m_history->lastVersion());
     }
     m_reveal->setEnabled(loaded && m_version > 0);
+    m_showStream->setEnabled(loaded);
 }
 
 } // namespace es

@@ -136,6 +136,7 @@ private:
     QTimer *m_playTimer = nullptr;
     QLabel *m_event = nullptr;
     QToolButton *m_reveal = nullptr;
+    QToolButton *m_showStream = nullptr;
     QLabel *m_snapshot = nullptr;
     QSplitter *m_splitter = nullptr;
     JsonTreeWidget *m_tree = nullptr;
