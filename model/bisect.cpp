@@ -1,14 +1,10 @@
 #include "bisect.h"
+#include "scriptwatchdog.h"
 
 #include "eventstore.h"
 #include "timetravel.h"
 
 #include <QJSEngine>
-
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 using namespace Qt::StringLiterals;
 
@@ -18,76 +14,6 @@ namespace {
 
 constexpr qint64 ReadChunk = 500;
 
-// Interrupts the engine when a call runs past its deadline.
-class PredicateWatchdog {
-public:
-    PredicateWatchdog(QJSEngine *engine, int timeoutMs)
-        : m_engine(engine)
-        , m_timeout(timeoutMs)
-        , m_thread([this] { run(); })
-    {
-    }
-    ~PredicateWatchdog()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_cv.notify_one();
-        m_thread.join();
-    }
-    void arm()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_armed = true;
-            m_fired = false;
-            m_deadline = std::chrono::steady_clock::now() + m_timeout;
-        }
-        m_cv.notify_one();
-    }
-    bool disarm()
-    {
-        bool fired = false;
-        {
-            std::lock_guard lock(m_mutex);
-            m_armed = false;
-            fired = m_fired;
-            m_fired = false;
-        }
-        if (fired)
-            m_engine->setInterrupted(false);
-        return fired;
-    }
-    int timeoutMs() const { return int(m_timeout.count()); }
-
-private:
-    void run()
-    {
-        std::unique_lock lock(m_mutex);
-        while (!m_stop) {
-            if (!m_armed) {
-                m_cv.wait(lock);
-            } else if (std::chrono::steady_clock::now() >= m_deadline) {
-                m_engine->setInterrupted(true);
-                m_fired = true;
-                m_armed = false;
-            } else {
-                m_cv.wait_until(lock, m_deadline);
-            }
-        }
-    }
-
-    QJSEngine *m_engine;
-    const std::chrono::milliseconds m_timeout;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_armed = false;
-    bool m_fired = false;
-    bool m_stop = false;
-    std::chrono::steady_clock::time_point m_deadline;
-    std::thread m_thread;
-};
 
 QString describe(const QJSValue &error)
 {
@@ -107,7 +33,7 @@ public:
     {
     }
     QJSEngine engine;
-    PredicateWatchdog watchdog; // after the engine: stops before it goes away
+    ScriptWatchdog watchdog; // after the engine: stops before it goes away
     QJSValue function;
     QString source;
 };

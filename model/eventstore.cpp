@@ -566,9 +566,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     }
 
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    QSqlQuery &ins = prepared(u"INSERT INTO events(position, stream, version, type, event_id, data, metadata, "
-                              "recorded_ms, schema_version, correlation_id, actor, hash) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    QSqlQuery &ins = prepared(insertEventSql());
     result.events.reserve(prepared_.size());
     for (int i = 0; i < prepared_.size(); ++i) {
         const NewEvent &src = request.events[i];
@@ -586,18 +584,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         prevHash = e.hash;
         const QString correlation = src.metadata.value(meta::CorrelationId).toString();
         const QString actor = src.metadata.value(meta::Actor).toString();
-        ins.bindValue(0, e.position);
-        ins.bindValue(1, e.stream);
-        ins.bindValue(2, e.version);
-        ins.bindValue(3, e.type);
-        ins.bindValue(4, e.eventId);
-        ins.bindValue(5, QString::fromUtf8(e.data));
-        ins.bindValue(6, QString::fromUtf8(e.metadata));
-        ins.bindValue(7, e.recordedMs);
-        ins.bindValue(8, e.schemaVersion);
-        ins.bindValue(9, correlation.isEmpty() ? QVariant() : QVariant(correlation));
-        ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
-        ins.bindValue(11, QString::fromLatin1(e.hash));
+        bindEventRow(ins, e, correlation, actor);
         if (!ins.exec()) {
             const QSqlError err = ins.lastError();
             if (isConstraintOn(err, "events.stream, events.version"_L1)) {
@@ -716,9 +703,7 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
     QHash<QString, StreamState> streamStates;
     QSqlQuery &byId = prepared(u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, "
                                "schema_version, hash FROM events WHERE event_id = ?"_s);
-    QSqlQuery &ins = prepared(u"INSERT INTO events(position, stream, version, type, event_id, data, metadata, "
-                              "recorded_ms, schema_version, correlation_id, actor, hash) "
-                              "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    QSqlQuery &ins = prepared(insertEventSql());
     qint64 imported = 0;
     for (const ImportedEvent &ie : events) {
         const RecordedEvent &src = ie.event;
@@ -766,18 +751,7 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
         const QJsonObject md = parseObject(e.metadata);
         const QString correlation = md.value(meta::CorrelationId).toString();
         const QString actor = md.value(meta::Actor).toString();
-        ins.bindValue(0, e.position);
-        ins.bindValue(1, e.stream);
-        ins.bindValue(2, e.version);
-        ins.bindValue(3, e.type);
-        ins.bindValue(4, e.eventId);
-        ins.bindValue(5, QString::fromUtf8(e.data));
-        ins.bindValue(6, QString::fromUtf8(e.metadata));
-        ins.bindValue(7, e.recordedMs);
-        ins.bindValue(8, e.schemaVersion);
-        ins.bindValue(9, correlation.isEmpty() ? QVariant() : QVariant(correlation));
-        ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
-        ins.bindValue(11, QString::fromLatin1(e.hash));
+        bindEventRow(ins, e, correlation, actor);
         if (!ins.exec())
             return fail(sqlError(u"import %1"_s.arg(where), ins));
         it->version = e.version;
@@ -1167,6 +1141,29 @@ Result<VerifyReport> EventStore::verify(const std::function<bool(qint64, qint64)
     if (progress)
         progress(report.checked, head);
     return report;
+}
+
+QString EventStore::insertEventSql()
+{
+    return u"INSERT INTO events(position, stream, version, type, event_id, data, metadata, recorded_ms, "
+           "schema_version, correlation_id, actor, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s;
+}
+
+void EventStore::bindEventRow(QSqlQuery &ins, const RecordedEvent &e, const QString &correlationId,
+                              const QString &actor)
+{
+    ins.bindValue(0, e.position);
+    ins.bindValue(1, e.stream);
+    ins.bindValue(2, e.version);
+    ins.bindValue(3, e.type);
+    ins.bindValue(4, e.eventId);
+    ins.bindValue(5, QString::fromUtf8(e.data));
+    ins.bindValue(6, QString::fromUtf8(e.metadata));
+    ins.bindValue(7, e.recordedMs);
+    ins.bindValue(8, e.schemaVersion);
+    ins.bindValue(9, correlationId.isEmpty() ? QVariant() : QVariant(correlationId));
+    ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
+    ins.bindValue(11, QString::fromLatin1(e.hash));
 }
 
 // --- In-memory scratch stores (the what-if sandbox) ---

@@ -117,6 +117,12 @@ public:
 
     static QByteArray computeHash(const QByteArray &previousHash, const RecordedEvent &event);
 
+    // The INSERT of one row of the events table (every column), and the binding
+    // of an event to it: shared by append, import and the sandbox's copy.
+    static QString insertEventSql();
+    static void bindEventRow(QSqlQuery &insert, const RecordedEvent &event, const QString &correlationId,
+                             const QString &actor);
+
     // --- In-memory scratch stores (the what-if sandbox) ---
     // A named in-memory store that other connections (in other threads) can open
     // too: "file:NAME?mode=memory&cache=shared". It lives while one connection is open.

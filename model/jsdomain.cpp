@@ -1,4 +1,5 @@
 #include "jsdomain.h"
+#include "scriptwatchdog.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -539,91 +540,6 @@ QString isoUtc(qint64 ms)
     return QString(reinterpret_cast<const QChar *>(buf), 24);
 }
 
-// Interrupts the engine when a call into the script outlives its budget. One
-// thread per domain, parked on a condition variable: arming is a mutex round
-// trip, and the thread is only woken when it was idle, since a re-armed
-// deadline is always later than the one it is already waiting for.
-class Watchdog {
-public:
-    Watchdog(QJSEngine *engine, int timeoutMs)
-        : m_engine(engine)
-        , m_timeout(timeoutMs)
-        , m_thread([this] { run(); })
-    {
-    }
-    ~Watchdog()
-    {
-        {
-            std::lock_guard lock(m_mutex);
-            m_stop = true;
-        }
-        m_cv.notify_one();
-        m_thread.join();
-    }
-    Watchdog(const Watchdog &) = delete;
-    Watchdog &operator=(const Watchdog &) = delete;
-
-    void arm()
-    {
-        bool wake = false;
-        {
-            std::lock_guard lock(m_mutex);
-            m_armed = true;
-            m_fired = false;
-            m_deadline = std::chrono::steady_clock::now() + m_timeout;
-            wake = m_idle;
-        }
-        if (wake) {
-            m_cv.notify_one();
-        }
-    }
-    // True when the call was interrupted. Clears the interruption so that the
-    // next call runs.
-    bool disarm()
-    {
-        bool fired = false;
-        {
-            std::lock_guard lock(m_mutex);
-            m_armed = false;
-            fired = m_fired;
-            m_fired = false;
-        }
-        if (fired) {
-            m_engine->setInterrupted(false);
-        }
-        return fired;
-    }
-
-private:
-    void run()
-    {
-        std::unique_lock lock(m_mutex);
-        while (!m_stop) {
-            if (!m_armed) {
-                m_idle = true;
-                m_cv.wait(lock);
-                m_idle = false;
-            } else if (std::chrono::steady_clock::now() >= m_deadline) {
-                m_engine->setInterrupted(true); // thread-safe by contract
-                m_fired = true;
-                m_armed = false;
-            } else {
-                m_cv.wait_until(lock, m_deadline);
-            }
-        }
-    }
-
-    QJSEngine *m_engine;
-    const std::chrono::milliseconds m_timeout;
-    std::mutex m_mutex;
-    std::condition_variable m_cv;
-    bool m_armed = false;
-    bool m_fired = false;
-    bool m_idle = false;
-    bool m_stop = false;
-    std::chrono::steady_clock::time_point m_deadline;
-    std::thread m_thread; // last: starts after the members it reads
-};
 
 struct AggregateRuntime {
     QJSValue evolve; // event type -> function, without prototype
@@ -734,7 +650,7 @@ public:
     QJSEngine m_engine;
     QString m_fileName;
     int m_timeoutMs;
-    Watchdog m_watchdog; // after the engine: stops before the engine goes away
+    ScriptWatchdog m_watchdog; // after the engine: stops before the engine goes away
     DomainInfo m_info;
     QHash<QString, AggregateRuntime> m_aggregates;
     QHash<QString, QJSValue> m_reactions; // name -> handle

@@ -409,7 +409,7 @@ Status Sandbox::copyFromStore(EventStore *source, EventStore *fork, qint64 posit
     if (!q.exec(u"BEGIN IMMEDIATE"_s))
         return sqlFailure(u"start the copy"_s, q);
     QSqlQuery ins(db);
-    ins.prepare(u"INSERT INTO events("_s + kEventColumns + u") VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+    ins.prepare(EventStore::insertEventSql());
     struct Range {
         qint64 version = 0;
         qint64 firstMs = 0;
@@ -427,18 +427,7 @@ Status Sandbox::copyFromStore(EventStore *source, EventStore *fork, qint64 posit
         const QJsonObject md = e.metadataObject();
         const QString correlation = md.value(meta::CorrelationId).toString();
         const QString actor = md.value(meta::Actor).toString();
-        ins.bindValue(0, e.position);
-        ins.bindValue(1, e.stream);
-        ins.bindValue(2, e.version);
-        ins.bindValue(3, e.type);
-        ins.bindValue(4, e.eventId);
-        ins.bindValue(5, QString::fromUtf8(e.data));
-        ins.bindValue(6, QString::fromUtf8(e.metadata));
-        ins.bindValue(7, e.recordedMs);
-        ins.bindValue(8, e.schemaVersion);
-        ins.bindValue(9, correlation.isEmpty() ? QVariant() : QVariant(correlation));
-        ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
-        ins.bindValue(11, QString::fromLatin1(e.hash));
+        EventStore::bindEventRow(ins, e, correlation, actor);
         if (!ins.exec()) {
             failure = sqlFailure(u"copy event %1"_s.arg(e.position), ins);
             return false;
