@@ -1,6 +1,7 @@
 #include "eventstore.h"
 
 #include "ids.h"
+#include "storeaddress.h"
 
 #include <QAtomicInteger>
 #include <QCryptographicHash>
@@ -113,6 +114,89 @@ const QList<QStringList> &migrations()
     return steps;
 }
 
+// The same schema on PostgreSQL. Positions are not a sequence: every write
+// transaction takes one advisory lock (see EventStore::begin), and an append
+// numbers its events from max(position) + 1 under it. Commits therefore happen
+// in position order, so a reader that sees position N has seen every position
+// below N: no gaps, no out-of-order commits for catch-up readers, and one hash
+// chain in position order.
+const QList<QStringList> &pgMigrations()
+{
+    static const QList<QStringList> steps = {
+        {
+            u"CREATE TABLE es_meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+            u"CREATE TABLE events("
+            "position BIGINT PRIMARY KEY,"
+            "stream TEXT COLLATE \"C\" NOT NULL,"
+            "version BIGINT NOT NULL,"
+            "type TEXT COLLATE \"C\" NOT NULL,"
+            "event_id TEXT NOT NULL UNIQUE,"
+            "data TEXT NOT NULL,"
+            "metadata TEXT NOT NULL,"
+            "recorded_ms BIGINT NOT NULL,"
+            "schema_version INTEGER NOT NULL DEFAULT 1,"
+            "correlation_id TEXT,"
+            "actor TEXT,"
+            "hash TEXT NOT NULL,"
+            "UNIQUE(stream, version))"_s,
+            u"CREATE INDEX events_by_type ON events(type, position)"_s,
+            u"CREATE INDEX events_by_correlation ON events(correlation_id, position) WHERE correlation_id IS NOT NULL"_s,
+            u"CREATE INDEX events_by_time ON events(recorded_ms)"_s,
+            // Defence in depth, as on SQLite: no UPDATE, DELETE or TRUNCATE of events.
+            u"CREATE FUNCTION es_events_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "'BEGIN RAISE EXCEPTION ''events are append-only''; END'"_s,
+            u"CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events "
+            "FOR EACH ROW EXECUTE FUNCTION es_events_append_only()"_s,
+            u"CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events "
+            "FOR EACH STATEMENT EXECUTE FUNCTION es_events_append_only()"_s,
+            u"CREATE TABLE streams("
+            "stream TEXT COLLATE \"C\" PRIMARY KEY,"
+            "type TEXT NOT NULL,"
+            "version BIGINT NOT NULL,"
+            "first_ms BIGINT NOT NULL,"
+            "last_ms BIGINT NOT NULL)"_s,
+            u"CREATE TABLE snapshots("
+            "stream TEXT NOT NULL,"
+            "version BIGINT NOT NULL,"
+            "state TEXT NOT NULL,"
+            "domain_version TEXT NOT NULL,"
+            "domain_hash TEXT NOT NULL,"
+            "created_ms BIGINT NOT NULL,"
+            "PRIMARY KEY(stream, version))"_s,
+            u"CREATE TABLE command_log("
+            "seq BIGSERIAL PRIMARY KEY,"
+            "command_id TEXT NOT NULL UNIQUE,"
+            "type TEXT NOT NULL,"
+            "aggregate TEXT NOT NULL,"
+            "stream TEXT NOT NULL,"
+            "payload TEXT NOT NULL,"
+            "metadata TEXT NOT NULL,"
+            "outcome TEXT NOT NULL,"
+            "reason TEXT,"
+            "field_errors TEXT,"
+            "first_position BIGINT,"
+            "last_position BIGINT,"
+            "expected_version BIGINT,"
+            "actual_version BIGINT,"
+            "timings TEXT NOT NULL,"
+            "recorded_ms BIGINT NOT NULL)"_s,
+            u"CREATE INDEX command_log_by_stream ON command_log(stream, seq)"_s,
+        },
+        // 2: the timeline's full-text index is SQLite's FTS5; on PostgreSQL the
+        // timeline searches event data without it (see EventSearch).
+        {
+            u"INSERT INTO es_meta(key, value) VALUES ('fts_checkpoint', '0')"_s,
+        },
+    };
+    return steps;
+}
+
+// Every write transaction on PostgreSQL holds this advisory lock ("EVSC").
+constexpr qint64 WriteLockKey = 0x45565343;
+
+// One channel wakes every reader of a PostgreSQL store after a commit.
+const QString NotifyChannel = u"eventscope_events"_s;
+
 CommandOutcome outcomeFromName(const QString &s)
 {
     if (s == u"accepted")
@@ -124,9 +208,12 @@ CommandOutcome outcomeFromName(const QString &s)
     return CommandOutcome::Failed;
 }
 
-bool isConstraintOn(const QSqlError &e, QLatin1StringView what)
+// A unique violation, as SQLite names it ("events.stream, events.version") or
+// as PostgreSQL names the constraint ("events_stream_version_key").
+bool isConstraintOn(const QSqlError &e, QLatin1StringView sqliteName, QLatin1StringView pgName)
 {
-    return e.text().contains(what);
+    const QString text = e.text();
+    return text.contains(sqliteName) || text.contains(pgName);
 }
 
 } // namespace
@@ -170,6 +257,13 @@ Result<std::unique_ptr<EventStore>> EventStore::open(const QString &path, const 
 Status EventStore::initialise(const QString &path, const Options &options)
 {
     m_path = path;
+    m_label = path;
+    if (StoreAddress::isPostgresUrl(path)) {
+        auto address = StoreAddress::parse(path);
+        if (!address)
+            return address.error();
+        return initialisePostgres(*address, options);
+    }
     m_memory = path == u":memory:" || isMemoryUri(path);
     m_readOnly = options.mode == Mode::ReadOnly;
 
@@ -262,16 +356,77 @@ Status EventStore::initialise(const QString &path, const Options &options)
     return createOrMigrate();
 }
 
+Status EventStore::initialisePostgres(const StoreAddress &address, const Options &options)
+{
+    m_pg = true;
+    m_label = address.displayName();
+    m_readOnly = options.mode == Mode::ReadOnly;
+    m_connectionName = u"eventscope-%1"_s.arg(s_connectionCounter.fetchAndAddRelaxed(1));
+    auto db = address.openPostgres(m_connectionName, m_readOnly);
+    if (!db)
+        return db.error();
+    m_db = *db;
+
+    QSqlQuery q(m_db);
+    if (!q.exec(u"SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"_s))
+        return Error::make(ErrorCode::Io, u"%1: cannot read: %2"_s.arg(m_label, q.lastError().text()));
+    QStringList tables;
+    while (q.next())
+        tables << q.value(0).toString();
+    q.finish();
+    int schema = 0;
+    if (tables.contains(u"es_meta"_s)) {
+        if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) || !q.next())
+            return Error::make(ErrorCode::NotAStore,
+                               u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(m_label));
+        schema = q.value(0).toInt();
+        q.finish();
+        if (schema > SchemaVersion)
+            return Error::make(ErrorCode::NewerSchema,
+                               u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s
+                                   .arg(m_label)
+                                   .arg(schema)
+                                   .arg(SchemaVersion));
+    } else if (!tables.isEmpty()) {
+        tables.sort();
+        return Error::make(ErrorCode::NotAStore,
+                           u"%1 is not an Eventscope store: the database has other tables (%2)"_s.arg(
+                               m_label, tables.mid(0, 5).join(u", "_s)));
+    } else if (options.mode != Mode::Create) {
+        return Error::make(ErrorCode::NotFound, u"%1 holds no Eventscope store yet (create one with `eventscope-cli "
+                                                "init`)"_s.arg(m_label));
+    }
+    if (m_readOnly) {
+        if (schema < SchemaVersion)
+            return Error::make(ErrorCode::Invalid,
+                               u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s
+                                   .arg(m_label)
+                                   .arg(schema)
+                                   .arg(SchemaVersion));
+        return {};
+    }
+    // Normal gives up the last commits on a server crash, never consistency (like SQLite's NORMAL under WAL).
+    if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
+                                                        : u"SET synchronous_commit = off"_s))
+        return sqlError(u"set synchronous_commit"_s, q);
+    return createOrMigrate();
+}
+
 Status EventStore::createOrMigrate()
 {
     QSqlQuery q(m_db);
     if (auto st = begin(); !st)
         return st;
     int schema = 0;
-    if (q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) && q.next())
+    // On PostgreSQL a failed statement aborts the transaction: look before reading.
+    const bool hasMeta = !m_pg || (q.exec(u"SELECT 1 FROM information_schema.tables WHERE table_schema = "
+                                          "current_schema() AND table_name = 'es_meta'"_s) &&
+                                   q.next());
+    q.finish();
+    if (hasMeta && q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) && q.next())
         schema = q.value(0).toInt();
     q.finish();
-    const auto &steps = migrations();
+    const auto &steps = m_pg ? pgMigrations() : migrations();
     for (int v = schema; v < SchemaVersion; ++v) {
         for (const QString &sql : steps.at(v)) {
             if (!q.exec(sql)) {
@@ -282,12 +437,13 @@ Status EventStore::createOrMigrate()
         }
     }
     if (schema < SchemaVersion) {
-        q.prepare(u"INSERT OR REPLACE INTO es_meta(key, value) VALUES ('schema_version', ?)"_s);
+        q.prepare(u"INSERT INTO es_meta(key, value) VALUES ('schema_version', ?) "
+                  "ON CONFLICT(key) DO UPDATE SET value = excluded.value"_s);
         q.addBindValue(QString::number(SchemaVersion));
         bool ok = q.exec();
-        q.prepare(u"INSERT OR IGNORE INTO es_meta(key, value) VALUES ('format', 'eventscope')"_s);
-        ok = ok && q.exec();
-        ok = ok && q.exec(u"PRAGMA application_id=%1"_s.arg(ApplicationId));
+        ok = ok && q.exec(u"INSERT INTO es_meta(key, value) VALUES ('format', 'eventscope') ON CONFLICT DO NOTHING"_s);
+        if (!m_pg)
+            ok = ok && q.exec(u"PRAGMA application_id=%1"_s.arg(ApplicationId));
         if (!ok) {
             const Error e = sqlError(u"write the schema version"_s, q);
             rollback();
@@ -321,11 +477,27 @@ Error EventStore::sqlError(const QString &what, const QSqlQuery &q) const
     }
     if (text.contains(u"full"_s))
         text += u" (the disk is full: nothing was written)"_s;
-    return Error::make(code, u"%1: cannot %2: %3"_s.arg(m_path, what, text));
+    return Error::make(code, u"%1: cannot %2: %3"_s.arg(m_label, what, text));
 }
 
 Status EventStore::begin()
 {
+    if (m_pg) {
+        // One writer at a time, as SQLite's BEGIN IMMEDIATE: positions and the
+        // hash chain are assigned under this lock, so commits come in position order.
+        if (!m_db.transaction())
+            return Error::make(ErrorCode::Io, u"%1: cannot start a write transaction: %2"_s.arg(
+                                                  m_label, m_db.lastError().text()));
+        QSqlQuery &q = prepared(u"SELECT pg_advisory_xact_lock(?)"_s);
+        q.bindValue(0, WriteLockKey);
+        if (!q.exec()) {
+            const Error e = sqlError(u"take the store's write lock"_s, q);
+            m_db.rollback();
+            return e;
+        }
+        q.finish();
+        return {};
+    }
     QSqlQuery &q = prepared(u"BEGIN IMMEDIATE"_s);
     if (!q.exec())
         return sqlError(u"start a write transaction"_s, q);
@@ -335,6 +507,19 @@ Status EventStore::begin()
 
 Status EventStore::commit()
 {
+    if (m_pg) {
+        // Delivered to the listeners only if the transaction commits: a wake-up, not data.
+        QSqlQuery &n = prepared(u"SELECT pg_notify(?, '')"_s);
+        n.bindValue(0, NotifyChannel);
+        n.exec();
+        n.finish();
+        if (!m_db.commit()) {
+            const Error e = Error::make(ErrorCode::Io, u"%1: cannot commit: %2"_s.arg(m_label, m_db.lastError().text()));
+            rollback();
+            return e;
+        }
+        return {};
+    }
     QSqlQuery &q = prepared(u"COMMIT"_s);
     if (!q.exec()) {
         const Error e = sqlError(u"commit"_s, q);
@@ -347,9 +532,18 @@ Status EventStore::commit()
 
 void EventStore::rollback()
 {
+    if (m_pg) {
+        m_db.rollback();
+        return;
+    }
     QSqlQuery &q = prepared(u"ROLLBACK"_s);
     q.exec();
     q.finish();
+}
+
+QString EventStore::notificationChannel()
+{
+    return NotifyChannel;
 }
 
 QByteArray EventStore::computeHash(const QByteArray &previousHash, const RecordedEvent &e)
@@ -426,7 +620,7 @@ Status EventStore::insertCommandRow(const CommandRecord &r)
     q.bindValue(13, QString::fromUtf8(compactJson(r.timings.toJson())));
     q.bindValue(14, r.recordedMs ? r.recordedMs : QDateTime::currentMSecsSinceEpoch());
     if (!q.exec()) {
-        if (isConstraintOn(q.lastError(), "command_log.command_id"_L1))
+        if (isConstraintOn(q.lastError(), "command_log.command_id"_L1, "command_log_command_id_key"_L1))
             return Error::make(ErrorCode::DuplicateId, u"command %1 is already in the command log"_s.arg(r.commandId));
         return sqlError(u"write the command log"_s, q);
     }
@@ -436,7 +630,7 @@ Status EventStore::insertCommandRow(const CommandRecord &r)
 Status EventStore::logCommand(const CommandRecord &record)
 {
     if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: the command was not logged"_s.arg(m_path));
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: the command was not logged"_s.arg(m_label));
     if (auto st = begin(); !st)
         return st;
     Status st = flushPendingTimings();
@@ -455,7 +649,7 @@ Status EventStore::logCommand(const CommandRecord &record)
 Result<AppendResult> EventStore::append(const AppendRequest &request)
 {
     if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was written"_s.arg(m_path));
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was written"_s.arg(m_label));
     if (request.stream.isEmpty())
         return Error::make(ErrorCode::Invalid, u"an append needs a stream id"_s);
 
@@ -587,7 +781,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         bindEventRow(ins, e, correlation, actor);
         if (!ins.exec()) {
             const QSqlError err = ins.lastError();
-            if (isConstraintOn(err, "events.stream, events.version"_L1)) {
+            if (isConstraintOn(err, "events.stream, events.version"_L1, "events_stream_version_key"_L1)) {
                 Error c = Error::make(ErrorCode::Conflict,
                                       u"concurrency conflict on stream %1: version %2 was written concurrently"_s.arg(
                                           request.stream)
@@ -596,7 +790,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
                 c.actualVersion = e.version;
                 return fail(c);
             }
-            if (isConstraintOn(err, "events.event_id"_L1))
+            if (isConstraintOn(err, "events.event_id"_L1, "events_event_id_key"_L1))
                 return fail(Error::make(ErrorCode::DuplicateId,
                                         u"event id %1 appears twice in the batch"_s.arg(e.eventId)));
             return fail(sqlError(u"append to stream %1"_s.arg(request.stream), ins));
@@ -619,8 +813,10 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
 
     if (request.snapshot) {
         Snapshot s = *request.snapshot;
-        QSqlQuery &q = prepared(u"INSERT OR REPLACE INTO snapshots(stream, version, state, domain_version, domain_hash, "
-                                "created_ms) VALUES (?,?,?,?,?,?)"_s);
+        QSqlQuery &q = prepared(u"INSERT INTO snapshots(stream, version, state, domain_version, domain_hash, "
+                                "created_ms) VALUES (?,?,?,?,?,?) ON CONFLICT(stream, version) DO UPDATE SET "
+                                "state = excluded.state, domain_version = excluded.domain_version, "
+                                "domain_hash = excluded.domain_hash, created_ms = excluded.created_ms"_s);
         q.bindValue(0, s.stream);
         q.bindValue(1, s.version);
         q.bindValue(2, QString::fromUtf8(compactJson(s.state)));
@@ -654,9 +850,11 @@ Status EventStore::saveSnapshot(const Snapshot &s, const QString &streamType)
 {
     Q_UNUSED(streamType);
     if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only"_s.arg(m_path));
-    QSqlQuery &q = prepared(u"INSERT OR REPLACE INTO snapshots(stream, version, state, domain_version, domain_hash, "
-                            "created_ms) VALUES (?,?,?,?,?,?)"_s);
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only"_s.arg(m_label));
+    QSqlQuery &q = prepared(u"INSERT INTO snapshots(stream, version, state, domain_version, domain_hash, "
+                            "created_ms) VALUES (?,?,?,?,?,?) ON CONFLICT(stream, version) DO UPDATE SET "
+                            "state = excluded.state, domain_version = excluded.domain_version, "
+                            "domain_hash = excluded.domain_hash, created_ms = excluded.created_ms"_s);
     q.bindValue(0, s.stream);
     q.bindValue(1, s.version);
     q.bindValue(2, QString::fromUtf8(compactJson(s.state)));
@@ -671,7 +869,7 @@ Status EventStore::saveSnapshot(const Snapshot &s, const QString &streamType)
 Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
 {
     if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was imported"_s.arg(m_path));
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was imported"_s.arg(m_label));
     if (auto st = begin(); !st)
         return st.error();
     auto fail = [this](Error e) -> Result<qint64> {
@@ -953,11 +1151,27 @@ Status EventStore::scan(qint64 fromPosition, const std::function<bool(const Reco
             const QString why = QString::fromUtf8(sqlite3_errmsg(db));
             sqlite3_finalize(stmt);
             if (rc != SQLITE_DONE)
-                return Error::make(ErrorCode::Io, u"%1: cannot scan events: %2"_s.arg(m_path, why));
+                return Error::make(ErrorCode::Io, u"%1: cannot scan events: %2"_s.arg(m_label, why));
             return {};
         }
         if (stmt)
             sqlite3_finalize(stmt);
+    }
+    if (m_pg) {
+        // libpq would hold the whole result in memory: read it in keyset pages instead.
+        qint64 from = fromPosition;
+        for (;;) {
+            auto page = readForward(from, 5000);
+            if (!page)
+                return page.error();
+            if (page->isEmpty())
+                return {};
+            for (const RecordedEvent &e : std::as_const(*page)) {
+                if (!visitor(e))
+                    return {};
+            }
+            from = page->constLast().position + 1;
+        }
     }
     QSqlQuery &q = prepared(sql);
     q.bindValue(0, fromPosition);
@@ -991,7 +1205,7 @@ Result<QList<StreamInfo>> EventStore::streams(const QString &prefix, int limit)
     q.bindValue(0, p);
     q.bindValue(1, p.size());
     q.bindValue(2, p);
-    q.bindValue(3, limit);
+    q.bindValue(3, limit < 0 ? std::numeric_limits<qint64>::max() : qint64(limit)); // PostgreSQL has no LIMIT -1
     if (!q.exec())
         return sqlError(u"list streams"_s, q);
     QList<StreamInfo> out;

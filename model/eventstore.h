@@ -14,6 +14,8 @@
 
 namespace es {
 
+class StoreAddress;
+
 // Which events a query returns. Unset filters are ignored. Results are in
 // global order (ascending, or descending with `backward`), paged by position
 // (keyset paging: never OFFSET).
@@ -57,7 +59,8 @@ struct ImportedEvent {
     int line = 0;
 };
 
-// The event store over one SQLite file (WAL). One instance = one connection:
+// The event store over one SQLite file (WAL), or one PostgreSQL database
+// (a postgresql:// URL, see StoreAddress). One instance = one connection:
 // use it from the thread that opened it, and open another instance per thread.
 class EventStore : public QObject {
     Q_OBJECT
@@ -82,6 +85,11 @@ public:
     ~EventStore() override;
 
     QString path() const { return m_path; }
+    // The path, or the PostgreSQL URL without its password: for titles and messages.
+    QString displayName() const { return m_label; }
+    bool isPostgres() const { return m_pg; }
+    // The PostgreSQL channel every commit notifies (a wake-up: readers catch up from where they are).
+    static QString notificationChannel();
     bool isReadOnly() const { return m_readOnly; }
     QSqlDatabase database() const { return m_db; }
 
@@ -139,6 +147,7 @@ Q_SIGNALS:
 private:
     explicit EventStore(QObject *parent = nullptr);
     Status initialise(const QString &path, const Options &options);
+    Status initialisePostgres(const StoreAddress &address, const Options &options);
     Status createOrMigrate();
     QSqlQuery &prepared(const QString &sql);
     Error sqlError(const QString &what, const QSqlQuery &q) const;
@@ -152,6 +161,8 @@ private:
     QSqlDatabase m_db;
     QString m_connectionName;
     QString m_path;
+    QString m_label;
+    bool m_pg = false;
     bool m_readOnly = false;
     bool m_memory = false;
     QHash<QString, QSqlQuery> m_statements;

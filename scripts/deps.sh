@@ -7,7 +7,7 @@ want=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqt6sql
       qt6-declarative-dev libsqlite3-dev libgl-dev)
 case "${1:-build}" in
     run) want+=(xauth) ;;
-    test) want+=(xvfb xauth nodejs sqlite3) ;;
+    test) want+=(xvfb xauth nodejs sqlite3 postgresql) ;;
 esac
 
 missing=()

@@ -1,5 +1,7 @@
 #include "eventio.h"
 #include "eventstore.h"
+#include "storeaddress.h"
+#include "storesupport.h"
 #include "testsupport.h"
 
 #include <QBuffer>
@@ -49,19 +51,32 @@ class TestEventStore : public QObject {
 
 private:
     QTemporaryDir m_dir;
+    TestStores m_stores;
     QString path(const QString &name) const { return m_dir.filePath(name); }
+    // A new store on the backend under test; null (and the test fails) when it cannot be made.
     std::unique_ptr<EventStore> create(const QString &name)
     {
-        auto s = EventStore::open(path(name), EventStore::Mode::Create);
-        if (!s)
-            qFatal("cannot create store: %s", qPrintable(s.error().message));
+        const QString where = m_stores.location(name);
+        if (where.isEmpty()) {
+            QTest::qFail(qPrintable(m_stores.error()), __FILE__, __LINE__);
+            return {};
+        }
+        m_lastLocation = where;
+        auto s = EventStore::open(where, EventStore::Mode::Create);
+        if (!s) {
+            QTest::qFail(qPrintable(u"cannot create store: "_s + s.error().message), __FILE__, __LINE__);
+            return {};
+        }
         return std::move(*s);
     }
+    QString m_lastLocation;
 
 private Q_SLOTS:
     void appendAssignsPositionsVersionsAndHashes()
     {
         auto store = create(u"basic.db"_s);
+        if (!store)
+            return;
         QSignalSpy published(store.get(), &EventStore::eventsAppended);
         auto r = store->append(req(u"a-1"_s, {ev(u"Created"_s, {{u"n"_s, 1}}), ev(u"Changed"_s, {{u"n"_s, 2}})},
                                    ExpectedVersion::noStream()));
@@ -109,8 +124,9 @@ private Q_SLOTS:
         QFETCH(int, kind);
         QFETCH(qint64, version);
         QFETCH(bool, ok);
-        auto store = EventStore::open(u":memory:"_s, EventStore::Mode::Create);
-        QVERIFY(store);
+        ES_STORE_LOCATION(where, m_stores, u"conflicts-"_s + QString::fromLatin1(QTest::currentDataTag()));
+        auto store = EventStore::open(where, EventStore::Mode::Create);
+        QVERIFY2(store, qPrintable(store.error().message));
         QVERIFY((*store)->append(req(u"s"_s, {ev(u"A"_s, {}), ev(u"B"_s, {})})));
         const qint64 headBefore = (*store)->headPosition();
         auto r = (*store)->append(req(u"s"_s, {ev(u"C"_s, {})}, {ExpectedVersion::Kind(kind), version}));
@@ -127,6 +143,8 @@ private Q_SLOTS:
     void uniqueConstraintBacksTheCheck()
     {
         auto store = create(u"unique.db"_s);
+        if (!store)
+            return;
         QVERIFY(store->append(req(u"s"_s, {ev(u"A"_s, {})})));
         // Even if the streams table lied, the (stream, version) constraint refuses a second version 1.
         QSqlQuery q(store->database());
@@ -140,6 +158,8 @@ private Q_SLOTS:
     void idempotentReappend()
     {
         auto store = create(u"idem.db"_s);
+        if (!store)
+            return;
         const QList<NewEvent> batch = {ev(u"A"_s, {{u"x"_s, 1}}, u"11111111-1111-1111-1111-111111111111"_s),
                                        ev(u"B"_s, {{u"x"_s, 2}}, u"22222222-2222-2222-2222-222222222222"_s)};
         auto first = store->append(req(u"s"_s, batch));
@@ -165,6 +185,8 @@ private Q_SLOTS:
     void queries()
     {
         auto store = create(u"queries.db"_s);
+        if (!store)
+            return;
         for (int i = 0; i < 10; ++i) {
             NewEvent e = ev(i % 2 ? u"Odd"_s : u"Even"_s, {{u"i"_s, i}});
             e.metadata.insert(u"correlationId"_s, i < 5 ? u"first"_s : u"second"_s);
@@ -215,11 +237,16 @@ private Q_SLOTS:
     void eventsAreAppendOnlyInSql()
     {
         auto store = create(u"appendonly.db"_s);
+        if (!store)
+            return;
         QVERIFY(store->append(req(u"s"_s, {ev(u"A"_s, {})})));
         QSqlQuery q(store->database());
         QVERIFY(!q.exec(u"UPDATE events SET data = '{}'"_s));
         QVERIFY(q.lastError().text().contains(u"append-only"_s));
         QVERIFY(!q.exec(u"DELETE FROM events"_s));
+        if (testingPostgres())
+            QVERIFY(!q.exec(u"TRUNCATE events"_s));
+        QCOMPARE(store->headPosition(), 1);
     }
 
     void verifyCatchesTampering_data()
@@ -241,7 +268,8 @@ private Q_SLOTS:
         QFETCH(QString, sql);
         QFETCH(qint64, position);
         QFETCH(QString, message);
-        const QString file = path(u"tamper-%1.db"_s.arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
+        ES_STORE_LOCATION(file, m_stores,
+                          u"tamper-%1.db"_s.arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
         {
             auto store = EventStore::open(file, EventStore::Mode::Create);
             QVERIFY(store);
@@ -252,8 +280,12 @@ private Q_SLOTS:
             QCOMPARE(clean->checked, 6);
             QSqlQuery q((*store)->database());
             // An attacker with plain SQL access can drop the guards; the chain still tells.
-            QVERIFY(q.exec(u"DROP TRIGGER events_append_only_update"_s));
-            QVERIFY(q.exec(u"DROP TRIGGER events_append_only_delete"_s));
+            if (testingPostgres()) {
+                QVERIFY(q.exec(u"DROP TRIGGER events_append_only ON events"_s));
+            } else {
+                QVERIFY(q.exec(u"DROP TRIGGER events_append_only_update"_s));
+                QVERIFY(q.exec(u"DROP TRIGGER events_append_only_delete"_s));
+            }
             QVERIFY2(q.exec(sql), qPrintable(q.lastError().text()));
         }
         auto store = EventStore::open(file, EventStore::Mode::ReadOnly);
@@ -267,8 +299,11 @@ private Q_SLOTS:
 
     void readOnlyRefusesWrites()
     {
-        const QString file = path(u"ro.db"_s);
-        QVERIFY(create(u"ro.db"_s)->append(req(u"s"_s, {ev(u"A"_s, {})})));
+        {
+            auto writer = create(u"ro.db"_s);
+            QVERIFY(writer && writer->append(req(u"s"_s, {ev(u"A"_s, {})})));
+        }
+        const QString file = m_lastLocation;
         auto store = EventStore::open(file, EventStore::Mode::ReadOnly);
         QVERIFY2(store, qPrintable(store.error().message));
         QVERIFY((*store)->isReadOnly());
@@ -276,10 +311,11 @@ private Q_SLOTS:
         auto r = (*store)->append(req(u"s"_s, {ev(u"B"_s, {})}));
         QVERIFY(!r);
         QCOMPARE(r.error().code, ErrorCode::ReadOnly);
-        // Enforced by SQLite, not only by the check above.
+        // Enforced by the database (SQLite's read-only open, a read-only PostgreSQL session), not only by the check above.
         QSqlQuery q((*store)->database());
         QVERIFY(!q.exec(u"INSERT INTO es_meta(key, value) VALUES ('x', 'y')"_s));
-        QVERIFY2(q.lastError().text().contains(u"readonly"_s), qPrintable(q.lastError().text()));
+        QVERIFY2(q.lastError().text().contains(u"readonly"_s) || q.lastError().text().contains(u"read-only"_s),
+                 qPrintable(q.lastError().text()));
         QCOMPARE((*store)->headPosition(), 1);
     }
 
@@ -289,11 +325,13 @@ private Q_SLOTS:
         QTest::addColumn<QString>("sql");
         QTest::addColumn<int>("code");
         QTest::addColumn<QString>("message");
-        QTest::newRow("text file") << QByteArray("hello, this is not a database\n") << QString()
-                                   << int(ErrorCode::NotAStore) << u"not a SQLite database"_s;
-        QTest::newRow("png header") << QByteArray("\x89PNG\r\n\x1a\n0000000000000000", 24) << QString()
-                                    << int(ErrorCode::NotAStore) << u"not a SQLite database"_s;
-        QTest::newRow("other sqlite") << QByteArray() << u"CREATE TABLE customers(id INTEGER, name TEXT)"_s
+        if (!testingPostgres()) { // files only SQLite would be handed
+            QTest::newRow("text file") << QByteArray("hello, this is not a database\n") << QString()
+                                       << int(ErrorCode::NotAStore) << u"not a SQLite database"_s;
+            QTest::newRow("png header") << QByteArray("\x89PNG\r\n\x1a\n0000000000000000", 24) << QString()
+                                        << int(ErrorCode::NotAStore) << u"not a SQLite database"_s;
+        }
+        QTest::newRow("other database") << QByteArray() << u"CREATE TABLE customers(id INTEGER, name TEXT)"_s
                                       << int(ErrorCode::NotAStore) << u"other tables (customers)"_s;
         QTest::newRow("newer schema") << QByteArray()
                                       << u"CREATE TABLE es_meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -306,6 +344,37 @@ private Q_SLOTS:
         QFETCH(QString, sql);
         QFETCH(int, code);
         QFETCH(QString, message);
+        if (testingPostgres()) {
+            ES_STORE_LOCATION(where, m_stores, u"foreign-"_s + QString::fromLatin1(QTest::currentDataTag()));
+            auto tables = [](const QSqlDatabase &db) {
+                QSqlQuery q(db);
+                q.exec(u"SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() "
+                       "ORDER BY 1"_s);
+                QStringList out;
+                while (q.next())
+                    out << q.value(0).toString();
+                return out;
+            };
+            QStringList before;
+            {
+                auto db = StoreAddress::parse(where)->openPostgres(u"foreign"_s, false);
+                QVERIFY2(db, qPrintable(db.error().message));
+                for (const QString &statement : sql.split(u';'))
+                    QVERIFY(QSqlQuery(*db).exec(statement));
+                before = tables(*db);
+                for (auto mode : {EventStore::Mode::ReadWrite, EventStore::Mode::Create, EventStore::Mode::ReadOnly}) {
+                    auto store = EventStore::open(where, mode);
+                    QVERIFY(!store);
+                    QCOMPARE(int(store.error().code), code);
+                    QVERIFY2(store.error().message.contains(message), qPrintable(store.error().message));
+                    QVERIFY2(store.error().message.contains(where), qPrintable(store.error().message));
+                }
+                QCOMPARE(tables(*db), before); // nothing created
+                db->close();
+            }
+            QSqlDatabase::removeDatabase(u"foreign"_s);
+            return;
+        }
         const QString file = path(u"foreign-%1.db"_s.arg(QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
         if (!content.isEmpty()) {
             QFile f(file);
@@ -335,6 +404,17 @@ private Q_SLOTS:
 
     void missingStoreIsNotCreatedImplicitly()
     {
+        if (testingPostgres()) {
+            // An empty database is not a store until `init` (Create) makes it one.
+            ES_STORE_LOCATION(where, m_stores, u"missing"_s);
+            auto store = EventStore::open(where, EventStore::Mode::ReadWrite);
+            QVERIFY(!store);
+            QCOMPARE(store.error().code, ErrorCode::NotFound);
+            QVERIFY2(store.error().message.contains(u"eventscope-cli init"_s), qPrintable(store.error().message));
+            auto created = EventStore::open(where, EventStore::Mode::Create);
+            QVERIFY2(created, qPrintable(created.error().message));
+            return;
+        }
         const QString file = path(u"missing.db"_s);
         auto store = EventStore::open(file, EventStore::Mode::ReadWrite);
         QVERIFY(!store);
@@ -345,6 +425,8 @@ private Q_SLOTS:
     void exportImportRoundTripIsExact()
     {
         auto source = create(u"export-src.db"_s);
+        if (!source)
+            return;
         for (int i = 0; i < 50; ++i) {
             NewEvent e = ev(u"Thing%1"_s.arg(i % 4), {{u"i"_s, i}, {u"name"_s, u"é ü \"quoted\""_s}});
             e.metadata.insert(u"extra"_s, QJsonObject{{u"nested"_s, true}});
@@ -357,6 +439,10 @@ private Q_SLOTS:
         QCOMPARE(*n, 50);
 
         auto target = create(u"export-dst.db"_s);
+
+        if (!target)
+
+            return;
         first.seek(0);
         auto imported = eventio::importEvents(*target, first);
         QVERIFY2(imported, qPrintable(imported.error().message));
@@ -403,8 +489,9 @@ private Q_SLOTS:
         file += badLine + "\n";
         QBuffer buffer(&file);
         buffer.open(QIODevice::ReadOnly);
-        auto store = EventStore::open(u":memory:"_s, EventStore::Mode::Create);
-        QVERIFY(store);
+        ES_STORE_LOCATION(where, m_stores, u"import-"_s + QString::fromLatin1(QTest::currentDataTag()));
+        auto store = EventStore::open(where, EventStore::Mode::Create);
+        QVERIFY2(store, qPrintable(store.error().message));
         auto r = eventio::importEvents(**store, buffer);
         QVERIFY(!r);
         QVERIFY2(r.error().message.contains(message), qPrintable(r.error().message));
@@ -415,9 +502,16 @@ private Q_SLOTS:
     void schemaIsVersioned()
     {
         auto store = create(u"schema.db"_s);
+        if (!store)
+            return;
         QSqlQuery q(store->database());
         QVERIFY(q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) && q.next());
         QCOMPARE(q.value(0).toInt(), EventStore::SchemaVersion);
+        if (testingPostgres()) {
+            QVERIFY(store->isPostgres());
+            QCOMPARE(store->database().driverName(), u"QPSQL"_s);
+            return;
+        }
         QVERIFY(q.exec(u"PRAGMA journal_mode"_s) && q.next());
         QCOMPARE(q.value(0).toString(), u"wal"_s);
     }
