@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSet>
+#include <QSqlDriver>
 #include <QSqlError>
 
 #include <deque>
@@ -665,6 +666,20 @@ void ProjectionRunner::start()
     if (m_started)
         return;
     m_started = true;
+    if (m_store->isPostgres()) {
+        // Other processes' commits NOTIFY: LISTEN on the store's connection (the
+        // poll below stays as a safety net, NOTIFY is not durable).
+        QSqlDriver *driver = m_store->database().driver();
+        const QString channel = EventStore::notificationChannel();
+        if (driver && !driver->subscribedToNotifications().contains(channel)
+            && !driver->subscribeToNotification(channel))
+            qCWarning(lcProjections) << "cannot LISTEN on" << channel << "; following by polling only";
+        if (driver)
+            connect(driver, &QSqlDriver::notification, this, [this](const QString &name) {
+                if (m_started && name == EventStore::notificationChannel())
+                    scheduleTick(0);
+            });
+    }
     if (m_options.pollIntervalMs > 0)
         m_pollTimer.start(m_options.pollIntervalMs);
     scheduleTick(0);
@@ -673,6 +688,8 @@ void ProjectionRunner::start()
 void ProjectionRunner::stop()
 {
     m_started = false;
+    if (m_store->isPostgres() && m_store->database().driver())
+        disconnect(m_store->database().driver(), &QSqlDriver::notification, this, nullptr);
     m_pollTimer.stop();
     m_tickTimer.stop();
 }
@@ -694,6 +711,14 @@ void ProjectionRunner::scheduleTick(int delayMs)
 
 void ProjectionRunner::poll()
 {
+    if (m_store->isPostgres()) {
+        // No data_version: a moved head is what matters (positions are assigned
+        // in commit order, so a higher head means every event below it is visible).
+        const qint64 before = m_head;
+        if (head() != before)
+            scheduleTick(0);
+        return;
+    }
     // data_version changes when another connection commits to the file: the
     // cheapest way to notice appends by other processes (or threads).
     QSqlQuery q(m_store->database());

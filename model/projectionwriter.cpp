@@ -143,6 +143,9 @@ ProjectionWriter::ProjectionWriter(ReadStore *store, ProjectionSchema schema, Re
     case ProjectionKind::Search: {
         m_select = u"SELECT _key, _position, doc, _rowid FROM "_s + m_table + u" WHERE _key = ?"_s;
         m_insertDoc = u"INSERT INTO "_s + m_table + u"(_key, _position, doc) VALUES (?, ?, ?)"_s;
+        // QPSQL's lastInsertId() is an OID, not the BIGSERIAL: RETURNING gives it.
+        if (m_store->isPostgres())
+            m_insertDoc += u" RETURNING _rowid"_s;
         m_updateDoc = u"UPDATE "_s + m_table + u" SET _position = ?, doc = ? WHERE _rowid = ?"_s;
         m_delete = u"DELETE FROM "_s + m_table + u" WHERE _rowid = ?"_s;
         QString cols = u"rowid"_s;
@@ -494,7 +497,7 @@ Status ProjectionWriter::writeEntry(const QString &key, Entry &e)
             q.bindValue(2, QString::fromUtf8(e.encoded));
             if (!q.exec())
                 return m_store->sqlError(u"write %1 of projection %2"_s.arg(key, m_schema.name), q);
-            e.rowid = q.lastInsertId().toLongLong();
+            e.rowid = m_store->isPostgres() ? (q.next() ? q.value(0).toLongLong() : 0) : q.lastInsertId().toLongLong();
             q.finish();
             e.stored = true;
         }

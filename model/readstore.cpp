@@ -1,5 +1,7 @@
 #include "readstore.h"
 
+#include "storeaddress.h"
+
 #include <QAtomicInteger>
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -65,6 +67,210 @@ const QStringList &schemaStatements()
         "recorded_ms INTEGER NOT NULL)"_s,
     };
     return statements;
+}
+
+// The same tables on PostgreSQL. Text keys and names use the "C" collation:
+// byte order, as SQLite's BINARY, so that listings, keyset cursors and the
+// rebuild diff (compareKeys) agree with the SQLite store.
+const QStringList &pgSchemaStatements()
+{
+    static const QStringList statements{
+        u"CREATE TABLE IF NOT EXISTS es_projections("
+        "name TEXT COLLATE \"C\" PRIMARY KEY,"
+        "kind TEXT NOT NULL,"
+        "shape TEXT NOT NULL,"
+        "position BIGINT NOT NULL DEFAULT 0,"
+        "state TEXT NOT NULL DEFAULT 'running',"
+        "last_error TEXT,"
+        "error_position BIGINT,"
+        "error_event_id TEXT,"
+        "error_event_type TEXT,"
+        "delay_ms INTEGER,"
+        "generation BIGINT NOT NULL DEFAULT 0,"
+        "updated_ms BIGINT NOT NULL)"_s,
+        u"CREATE TABLE IF NOT EXISTS es_projection_skips("
+        "seq BIGSERIAL PRIMARY KEY,"
+        "projection TEXT NOT NULL,"
+        "position BIGINT NOT NULL,"
+        "event_id TEXT,"
+        "event_type TEXT,"
+        "stream TEXT,"
+        "error TEXT,"
+        "actor TEXT,"
+        "reason TEXT,"
+        "recorded_ms BIGINT NOT NULL)"_s,
+        u"CREATE INDEX IF NOT EXISTS es_projection_skips_by_projection ON es_projection_skips(projection, position)"_s,
+        u"CREATE TABLE IF NOT EXISTS es_page_invalidations("
+        "seq BIGSERIAL PRIMARY KEY,"
+        "projection TEXT NOT NULL,"
+        "position BIGINT NOT NULL,"
+        "paths TEXT NOT NULL,"
+        "recorded_ms BIGINT NOT NULL)"_s,
+    };
+    return statements;
+}
+
+// Read-store writers on PostgreSQL take turns under this advisory lock ("ESRM"),
+// as SQLite's BEGIN IMMEDIATE makes them: a runner that gets the lock then reads
+// checkpoints no other runner is changing, which exactly-once relies on.
+constexpr qint64 ReadStoreLockKey = 0x4553524d;
+
+// A declared column on PostgreSQL. SQLite's INTEGER affinity keeps a fraction
+// as REAL, so integer columns are NUMERIC here (BIGINT would refuse 1.5).
+// Text that is not a number cannot go into a numeric column on PostgreSQL
+// (SQLite keeps it as text): the handler's event fails with PostgreSQL's reason.
+QString pgColumnType(const ColumnSpec &c)
+{
+    switch (c.type) {
+    case ColumnSpec::Type::Text:
+        return u"TEXT COLLATE \"C\""_s;
+    case ColumnSpec::Type::Integer:
+        return u"NUMERIC"_s;
+    case ColumnSpec::Type::Real:
+        return u"DOUBLE PRECISION"_s;
+    }
+    return u"TEXT"_s;
+}
+
+// Folds a letter with diacritics to its base letter ("é" -> "e"), as FTS5's
+// remove_diacritics does; PostgreSQL's 'simple' configuration does not, and
+// the unaccent extension may not be installed (nor is it immutable).
+QString foldDiacritics(const QString &text)
+{
+    QString out;
+    out.reserve(text.size());
+    for (const QChar c : text) {
+        if (c.unicode() < 0x80) {
+            out += c;
+            continue;
+        }
+        const QString d = QString(c).normalized(QString::NormalizationForm_D);
+        bool marksOnly = d.size() > 1;
+        for (qsizetype i = 1; marksOnly && i < d.size(); ++i)
+            marksOnly = d.at(i).isMark();
+        out += marksOnly ? d.at(0) : c;
+    }
+    return out;
+}
+
+// The two arguments of translate() that fold the Latin letters with diacritics
+// in the index, computed once from Unicode's decompositions.
+const std::pair<QString, QString> &pgFoldTable()
+{
+    static const std::pair<QString, QString> table = [] {
+        QString from, to;
+        for (char16_t u = 0xC0; u <= 0x24F; ++u) {
+            const QString folded = foldDiacritics(QString(QChar(u)));
+            if (folded != QString(QChar(u))) {
+                from += QChar(u);
+                to += folded;
+            }
+        }
+        return std::pair{from, to};
+    }();
+    return table;
+}
+
+// An FTS5 word as a tsquery operand: a quoted lexeme (so operators and quotes
+// in it are text), folded like the index, ":*" for a prefix.
+QString tsLexeme(QString word, bool prefix)
+{
+    word = foldDiacritics(word);
+    word.replace(u'\\', u"\\\\"_s).replace(u'\'', u"''"_s);
+    return u'\'' + word + u'\'' + (prefix ? u":*"_s : QString());
+}
+
+// Plain words to a tsquery: every word must match; "mug*" is a prefix.
+std::optional<QString> plainToTsQuery(const QString &text)
+{
+    QStringList terms;
+    for (QString w : text.split(QRegularExpression(u"\\s+"_s), Qt::SkipEmptyParts)) {
+        const bool prefix = w.endsWith(u'*') && w.size() > 1;
+        if (prefix)
+            w.chop(1);
+        if (w.isEmpty() || w == u"*")
+            continue;
+        terms << tsLexeme(w, prefix);
+    }
+    if (terms.isEmpty())
+        return std::nullopt;
+    return terms.join(u" & "_s);
+}
+
+// FTS5's query syntax (words, "phrases", prefix*, AND, OR, NOT, parentheses;
+// adjacent terms must all match) as a tsquery. Malformed input is an error
+// here, before it reaches the server: on PostgreSQL a failed statement would
+// also abort the transaction around it.
+Result<QString> ftsToTsQuery(const QString &text)
+{
+    QString out;
+    bool expectOperand = true; // at the start, after an operator or "("
+    int depth = 0;
+    auto syntax = [&text](const QString &why) {
+        return Error::make(ErrorCode::Invalid, u"search '%1': fts5: syntax error: %2"_s.arg(text, why));
+    };
+    auto operand = [&](const QString &term) {
+        if (!expectOperand)
+            out += u" & "_s; // implicit AND, as FTS5
+        out += term;
+        expectOperand = false;
+    };
+    qsizetype i = 0;
+    while (i < text.size()) {
+        const QChar c = text.at(i);
+        if (c.isSpace()) {
+            ++i;
+        } else if (c == u'(') {
+            if (!expectOperand)
+                out += u" & "_s;
+            out += u'(';
+            ++depth;
+            expectOperand = true;
+            ++i;
+        } else if (c == u')') {
+            if (expectOperand || depth == 0)
+                return syntax(u"unexpected ')'"_s);
+            out += u')';
+            --depth;
+            ++i;
+        } else if (c == u'"') {
+            const qsizetype end = text.indexOf(u'"', i + 1);
+            if (end < 0)
+                return syntax(u"unterminated string"_s);
+            QStringList words = text.mid(i + 1, end - i - 1).split(QRegularExpression(u"\\s+"_s), Qt::SkipEmptyParts);
+            i = end + 1;
+            const bool prefix = i < text.size() && text.at(i) == u'*';
+            if (prefix)
+                ++i;
+            if (words.isEmpty())
+                return syntax(u"empty phrase"_s);
+            QStringList lexemes;
+            for (qsizetype w = 0; w < words.size(); ++w)
+                lexemes << tsLexeme(words.at(w), prefix && w == words.size() - 1);
+            operand(u'(' + lexemes.join(u" <-> "_s) + u')');
+        } else {
+            qsizetype end = i;
+            while (end < text.size() && !text.at(end).isSpace() && text.at(end) != u'(' && text.at(end) != u')' &&
+                   text.at(end) != u'"')
+                ++end;
+            QString word = text.mid(i, end - i);
+            i = end;
+            if (word == u"AND" || word == u"OR" || word == u"NOT") {
+                if (expectOperand)
+                    return syntax(u"near \"%1\""_s.arg(word));
+                out += word == u"AND" ? u" & "_s : word == u"OR" ? u" | "_s : u" & !"_s;
+                expectOperand = true;
+                continue;
+            }
+            const bool prefix = word.endsWith(u'*') && word.size() > 1;
+            if (prefix)
+                word.chop(1);
+            operand(tsLexeme(word, prefix));
+        }
+    }
+    if (expectOperand || depth != 0)
+        return syntax(out.isEmpty() ? u"empty query"_s : u"incomplete query"_s);
+    return out;
 }
 
 QByteArray compact(const QJsonValue &v)
@@ -242,6 +448,7 @@ Result<std::unique_ptr<ReadStore>> ReadStore::attach(const QSqlDatabase &db, boo
         return Error::make(ErrorCode::Io, u"the read store's connection is not open"_s);
     std::unique_ptr<ReadStore> store(new ReadStore);
     store->m_db = db;
+    store->m_pg = backendOf(db) == Backend::PostgreSQL;
     if (auto st = store->initialise(readOnly); !st)
         return st.error();
     return store;
@@ -249,6 +456,22 @@ Result<std::unique_ptr<ReadStore>> ReadStore::attach(const QSqlDatabase &db, boo
 
 Result<std::unique_ptr<ReadStore>> ReadStore::open(const QString &path, bool readOnly)
 {
+    if (StoreAddress::isPostgresUrl(path)) {
+        auto address = StoreAddress::parse(path);
+        if (!address)
+            return address.error();
+        std::unique_ptr<ReadStore> store(new ReadStore);
+        store->m_connectionName = u"eventscope-readstore-%1"_s.arg(s_readStoreCounter.fetchAndAddRelaxed(1));
+        auto db = address->openPostgres(store->m_connectionName, readOnly);
+        if (!db)
+            return db.error();
+        store->m_db = *db;
+        store->m_pg = true;
+        store->m_label = address->displayName();
+        if (auto st = store->initialise(readOnly); !st)
+            return st.error();
+        return store;
+    }
     const bool memory = path == u":memory:";
     if (!memory) {
         const QFileInfo fi(path);
@@ -300,8 +523,12 @@ Status ReadStore::initialise(bool readOnly)
         return {};
     if (auto st = begin(); !st)
         return st;
+    if (hasSchema()) { // another process made it while we waited for the lock
+        rollback();
+        return {};
+    }
     QSqlQuery q(m_db);
-    for (const QString &sql : schemaStatements()) {
+    for (const QString &sql : m_pg ? pgSchemaStatements() : schemaStatements()) {
         if (!q.exec(sql)) {
             const Error e = sqlError(u"create the read-store tables"_s, q);
             rollback();
@@ -313,7 +540,15 @@ Status ReadStore::initialise(bool readOnly)
 
 bool ReadStore::hasSchema()
 {
-    QSqlQuery &q = prepared(u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'es_projections'"_s);
+    return tableExists(u"es_projections"_s);
+}
+
+bool ReadStore::tableExists(const QString &name)
+{
+    QSqlQuery &q = prepared(m_pg ? u"SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
+                                   "tablename = ?"_s
+                                 : u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"_s);
+    q.bindValue(0, name);
     const bool found = q.exec() && q.next();
     q.finish();
     return found;
@@ -351,13 +586,29 @@ Error ReadStore::sqlError(const QString &what, const QSqlQuery &q) const
         code = ErrorCode::ReadOnly;
     if (text.contains(u"full"_s))
         text += u" (the disk is full: nothing was written)"_s;
-    return Error::make(code, u"read store %1: cannot %2: %3"_s.arg(m_db.databaseName(), what, text));
+    return Error::make(code, u"read store %1: cannot %2: %3"_s.arg(displayName(), what, text));
 }
 
 Status ReadStore::begin()
 {
     if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"read store %1 is open read-only"_s.arg(m_db.databaseName()));
+        return Error::make(ErrorCode::ReadOnly, u"read store %1 is open read-only"_s.arg(displayName()));
+    if (m_pg) {
+        // QPSQL cannot prepare BEGIN/COMMIT: the driver's own transaction calls.
+        if (!m_db.transaction())
+            return Error::make(ErrorCode::Io, u"read store %1: cannot start a write transaction: %2"_s.arg(
+                                                  displayName(), m_db.lastError().text()));
+        m_inTransaction = true;
+        QSqlQuery &q = prepared(u"SELECT pg_advisory_xact_lock(?)"_s);
+        q.bindValue(0, ReadStoreLockKey);
+        if (!q.exec()) {
+            const Error e = sqlError(u"take the read store's write lock"_s, q);
+            rollback();
+            return e;
+        }
+        q.finish();
+        return {};
+    }
     QSqlQuery &q = prepared(u"BEGIN IMMEDIATE"_s);
     if (!q.exec())
         return sqlError(u"start a write transaction"_s, q);
@@ -368,6 +619,16 @@ Status ReadStore::begin()
 
 Status ReadStore::commit()
 {
+    if (m_pg) {
+        if (!m_db.commit()) {
+            const Error e = Error::make(ErrorCode::Io, u"read store %1: cannot commit: %2"_s.arg(
+                                                           displayName(), m_db.lastError().text()));
+            rollback();
+            return e;
+        }
+        m_inTransaction = false;
+        return {};
+    }
     QSqlQuery &q = prepared(u"COMMIT"_s);
     if (!q.exec()) {
         const Error e = sqlError(u"commit"_s, q);
@@ -381,6 +642,11 @@ Status ReadStore::commit()
 
 void ReadStore::rollback()
 {
+    if (m_pg) {
+        m_db.rollback();
+        m_inTransaction = false;
+        return;
+    }
     QSqlQuery &q = prepared(u"ROLLBACK"_s);
     q.exec();
     q.finish();
@@ -495,11 +761,13 @@ Result<QList<SkipRecord>> ReadStore::skips(const QString &projection)
     QList<SkipRecord> out;
     if (!hasSchema())
         return out;
-    QSqlQuery &q = prepared(u"SELECT seq, projection, position, event_id, event_type, stream, error, actor, reason, "
-                            "recorded_ms FROM es_projection_skips WHERE ? = '' OR projection = ? ORDER BY seq"_s);
-    const QString p = projection.isNull() ? u""_s : projection;
-    q.bindValue(0, p);
-    q.bindValue(1, p);
+    // Two statements rather than "? = '' OR ...": PostgreSQL types parameters when it prepares.
+    const QString columns = u"SELECT seq, projection, position, event_id, event_type, stream, error, actor, reason, "
+                            "recorded_ms FROM es_projection_skips"_s;
+    QSqlQuery &q = prepared(projection.isEmpty() ? columns + u" ORDER BY seq"_s
+                                                 : columns + u" WHERE projection = ? ORDER BY seq"_s);
+    if (!projection.isEmpty())
+        q.bindValue(0, projection);
     if (!q.exec())
         return sqlError(u"read the skipped events"_s, q);
     while (q.next()) {
@@ -524,17 +792,18 @@ Status ReadStore::recordInvalidation(const QString &projection, qint64 position,
 {
     if (paths.isEmpty())
         return {};
+    // QPSQL's lastInsertId() is an OID, not the row's seq: RETURNING gives it.
     QSqlQuery &q = prepared(u"INSERT INTO es_page_invalidations(projection, position, paths, recorded_ms) "
-                            "VALUES (?,?,?,?)"_s);
+                            "VALUES (?,?,?,?)"_s + (m_pg ? u" RETURNING seq"_s : QString()));
     q.bindValue(0, projection);
     q.bindValue(1, position);
     q.bindValue(2, QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(paths)).toJson(QJsonDocument::Compact)));
     q.bindValue(3, QDateTime::currentMSecsSinceEpoch());
     if (!q.exec())
         return sqlError(u"record the page invalidation of %1"_s.arg(projection), q);
-    const qint64 seq = q.lastInsertId().toLongLong();
+    const qint64 seq = m_pg ? (q.next() ? q.value(0).toLongLong() : 0) : q.lastInsertId().toLongLong();
     q.finish();
-    if (seq % 1000 == 0) {
+    if (seq > 0 && seq % 1000 == 0) {
         QSqlQuery &prune = prepared(u"DELETE FROM es_page_invalidations WHERE seq <= ?"_s);
         prune.bindValue(0, seq - KeptInvalidations);
         if (!prune.exec())
@@ -595,33 +864,74 @@ Status ReadStore::createTables(const ProjectionSchema &schema, Tables tables)
         return Error::make(ErrorCode::Invalid, u"'%1' is not a valid projection name"_s.arg(schema.name));
     const QString table = quoted(tableName(schema.name, tables));
     QStringList ddl;
-    switch (schema.kind) {
-    case ProjectionKind::Table: {
-        QString sql = u"CREATE TABLE IF NOT EXISTS "_s + table + u"(_key TEXT PRIMARY KEY NOT NULL, "
-                                                                  "_position INTEGER NOT NULL"_s;
-        for (const ColumnSpec &c : schema.columns)
-            sql += u", "_s + quoted(c.name) + u' ' + c.sqlType();
-        sql += u") WITHOUT ROWID"_s;
-        ddl << sql;
-        break;
-    }
-    case ProjectionKind::Search: {
-        ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
-                   u"(_rowid INTEGER PRIMARY KEY, _key TEXT NOT NULL UNIQUE, _position INTEGER NOT NULL, "
-                   "doc TEXT NOT NULL)"_s;
-        QStringList cols;
-        for (const QString &f : schema.fields)
-            cols << quoted(f);
-        ddl << u"CREATE VIRTUAL TABLE IF NOT EXISTS "_s + quoted(ftsTableName(schema.name, tables)) +
-                   u" USING fts5("_s + cols.join(u", "_s) + u", tokenize = 'unicode61 remove_diacritics 2')"_s;
-        break;
-    }
-    case ProjectionKind::Page:
-        // Deleted pages stay as tombstones so that versions never go back.
-        ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
-                   u"(_key TEXT PRIMARY KEY NOT NULL, _position INTEGER NOT NULL, title TEXT, html TEXT, data TEXT, "
-                   "version INTEGER NOT NULL, etag TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"_s;
-        break;
+    if (m_pg) {
+        // Same tables; the search index is a table of the indexed fields with a
+        // generated tsvector (folded like FTS5's remove_diacritics) and a GIN
+        // index (named after its table: swapShadow() renames it with the table;
+        // the implicit ones PostgreSQL names itself, avoiding collisions).
+        const QString keyColumn = u"_key TEXT COLLATE \"C\" PRIMARY KEY NOT NULL, _position BIGINT NOT NULL"_s;
+        switch (schema.kind) {
+        case ProjectionKind::Table: {
+            QString sql = u"CREATE TABLE IF NOT EXISTS "_s + table + u'(' + keyColumn;
+            for (const ColumnSpec &c : schema.columns)
+                sql += u", "_s + quoted(c.name) + u' ' + pgColumnType(c);
+            ddl << sql + u')';
+            break;
+        }
+        case ProjectionKind::Search: {
+            const QString fts = quoted(ftsTableName(schema.name, tables));
+            ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
+                       u"(_rowid BIGSERIAL PRIMARY KEY, _key TEXT COLLATE \"C\" NOT NULL UNIQUE, "
+                       "_position BIGINT NOT NULL, doc TEXT NOT NULL)"_s;
+            QStringList cols, text;
+            for (const QString &f : schema.fields) {
+                cols << quoted(f) + u" TEXT"_s;
+                text << u"coalesce("_s + quoted(f) + u", '')"_s;
+            }
+            const auto &fold = pgFoldTable();
+            ddl << u"CREATE TABLE IF NOT EXISTS "_s + fts + u"(rowid BIGINT PRIMARY KEY, "_s + cols.join(u", "_s) +
+                       u", _tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, translate("_s +
+                       (text.isEmpty() ? u"''"_s : text.join(u" || ' ' || "_s)) + u", '"_s + fold.first + u"', '"_s +
+                       fold.second + u"'))) STORED)"_s;
+            ddl << u"CREATE INDEX IF NOT EXISTS "_s + quoted(ftsTableName(schema.name, tables) + u"_tsv"_s) + u" ON "_s +
+                       fts + u" USING GIN (_tsv)"_s;
+            break;
+        }
+        case ProjectionKind::Page:
+            ddl << u"CREATE TABLE IF NOT EXISTS "_s + table + u'(' + keyColumn +
+                       u", title TEXT COLLATE \"C\", html TEXT COLLATE \"C\", data TEXT, version BIGINT NOT NULL, "
+                       "etag TEXT COLLATE \"C\" NOT NULL, deleted INTEGER NOT NULL DEFAULT 0)"_s;
+            break;
+        }
+    } else {
+        switch (schema.kind) {
+        case ProjectionKind::Table: {
+            QString sql = u"CREATE TABLE IF NOT EXISTS "_s + table + u"(_key TEXT PRIMARY KEY NOT NULL, "
+                                                                      "_position INTEGER NOT NULL"_s;
+            for (const ColumnSpec &c : schema.columns)
+                sql += u", "_s + quoted(c.name) + u' ' + c.sqlType();
+            sql += u") WITHOUT ROWID"_s;
+            ddl << sql;
+            break;
+        }
+        case ProjectionKind::Search: {
+            ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
+                       u"(_rowid INTEGER PRIMARY KEY, _key TEXT NOT NULL UNIQUE, _position INTEGER NOT NULL, "
+                       "doc TEXT NOT NULL)"_s;
+            QStringList cols;
+            for (const QString &f : schema.fields)
+                cols << quoted(f);
+            ddl << u"CREATE VIRTUAL TABLE IF NOT EXISTS "_s + quoted(ftsTableName(schema.name, tables)) +
+                       u" USING fts5("_s + cols.join(u", "_s) + u", tokenize = 'unicode61 remove_diacritics 2')"_s;
+            break;
+        }
+        case ProjectionKind::Page:
+            // Deleted pages stay as tombstones so that versions never go back.
+            ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
+                       u"(_key TEXT PRIMARY KEY NOT NULL, _position INTEGER NOT NULL, title TEXT, html TEXT, data TEXT, "
+                       "version INTEGER NOT NULL, etag TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"_s;
+            break;
+        }
     }
     QSqlQuery q(m_db);
     for (const QString &sql : std::as_const(ddl)) {
@@ -652,11 +962,7 @@ Status ReadStore::dropTables(const QString &projection, Tables tables)
 
 bool ReadStore::hasTables(const QString &projection, Tables tables)
 {
-    QSqlQuery &q = prepared(u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"_s);
-    q.bindValue(0, tableName(projection, tables));
-    const bool found = q.exec() && q.next();
-    q.finish();
-    return found;
+    return tableExists(tableName(projection, tables));
 }
 
 Status ReadStore::swapShadow(const QString &projection)
@@ -677,13 +983,13 @@ Status ReadStore::swapShadow(const QString &projection)
     if (!q.exec(u"ALTER TABLE "_s + quoted(tableName(projection, Tables::Shadow)) + u" RENAME TO "_s +
                 quoted(tableName(projection, Tables::Live))))
         return sqlError(u"swap in the rebuilt tables of %1"_s.arg(projection), q);
-    QSqlQuery exists(m_db);
-    exists.prepare(u"SELECT 1 FROM sqlite_master WHERE name = ?"_s);
-    exists.addBindValue(shadowFts);
-    if (exists.exec() && exists.next()) {
-        exists.finish();
+    if (tableExists(shadowFts)) {
         if (!q.exec(u"ALTER TABLE "_s + quoted(shadowFts) + u" RENAME TO "_s +
                     quoted(ftsTableName(projection, Tables::Live))))
+            return sqlError(u"swap in the rebuilt search index of %1"_s.arg(projection), q);
+        // The GIN index keeps its name through the table's rename: the next rebuild would collide with it.
+        if (m_pg && !q.exec(u"ALTER INDEX IF EXISTS "_s + quoted(shadowFts + u"_tsv"_s) + u" RENAME TO "_s +
+                            quoted(ftsTableName(projection, Tables::Live) + u"_tsv"_s)))
             return sqlError(u"swap in the rebuilt search index of %1"_s.arg(projection), q);
     }
     return {};
@@ -797,7 +1103,7 @@ Result<ProjectionSchema> ReadStore::schema(const QString &projection)
     if (!*cp)
         return Error::make(ErrorCode::NotFound,
                            u"projection %1 has not been built in %2 yet (run `eventscope-cli project`)"_s.arg(
-                               projection, m_db.databaseName()));
+                               projection, displayName()));
     return ProjectionSchema::fromStored(projection, (*cp)->shape);
 }
 
@@ -866,8 +1172,11 @@ Result<std::optional<Page>> ReadStore::page(const QString &projection, const QSt
     return std::optional<Page>(p);
 }
 
-QString ReadStore::fieldExpression(const ProjectionSchema &schema, const QString &column, QString *error) const
+QString ReadStore::fieldExpression(const ProjectionSchema &schema, const QString &column, QString *error,
+                                   bool *jsonField) const
 {
+    if (jsonField)
+        *jsonField = false;
     if (column.isEmpty() || column == u"_key")
         return u"_key"_s;
     if (column == u"_position")
@@ -882,6 +1191,13 @@ QString ReadStore::fieldExpression(const ProjectionSchema &schema, const QString
     case ProjectionKind::Search:
         if (column == u"key")
             return u"_key"_s;
+        if (ProjectionSchema::isIdentifier(column) && m_pg) {
+            // A jsonb value: numbers compare as numbers and sort before strings, as
+            // json_extract's do in SQLite; JSON null is SQL NULL there too.
+            if (jsonField)
+                *jsonField = true;
+            return u"NULLIF(doc::jsonb -> '"_s + column + u"', 'null'::jsonb)"_s;
+        }
         if (ProjectionSchema::isIdentifier(column))
             return u"json_extract(doc, '$."_s + column + u"')"_s;
         break;
@@ -915,34 +1231,45 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
     QVariantList binds;
     if (s->kind == ProjectionKind::Page)
         where << u"deleted = 0"_s;
+    // On PostgreSQL a search document's field is jsonb: its parameters are JSON text cast to jsonb.
+    const auto bindFor = [this](const QJsonValue &v, bool json) {
+        return json && m_pg && !v.isNull() ? QVariant(QString::fromUtf8(compact(v))) : jsonToBind(v);
+    };
+    const auto mark = [](bool json) { return json ? u"CAST(? AS jsonb)"_s : u"?"_s; };
     for (const RowFilter &f : query.filters) {
-        const QString e = fieldExpression(*s, f.column, &error);
+        bool json = false;
+        const QString e = fieldExpression(*s, f.column, &error, &json);
         if (e.isEmpty())
             return Error::make(ErrorCode::Invalid, error);
         switch (f.op) {
         case RowFilter::Op::Eq:
-            where << e + u" = ?"_s;
+            where << e + u" = "_s + mark(json);
             break;
         case RowFilter::Op::Ne:
-            where << u"("_s + e + u" IS NULL OR "_s + e + u" != ?)"_s;
+            where << u"("_s + e + u" IS NULL OR "_s + e + u" != "_s + mark(json) + u")"_s;
             break;
         case RowFilter::Op::Lt:
-            where << e + u" < ?"_s;
+            where << e + u" < "_s + mark(json);
             break;
         case RowFilter::Op::Le:
-            where << e + u" <= ?"_s;
+            where << e + u" <= "_s + mark(json);
             break;
         case RowFilter::Op::Gt:
-            where << e + u" > ?"_s;
+            where << e + u" > "_s + mark(json);
             break;
         case RowFilter::Op::Ge:
-            where << e + u" >= ?"_s;
+            where << e + u" >= "_s + mark(json);
             break;
         case RowFilter::Op::Contains:
         case RowFilter::Op::Prefix: {
             QString pattern = f.value.isString() ? f.value.toString() : QString::fromUtf8(compact(f.value));
             pattern.replace(u'\\', u"\\\\"_s).replace(u'%', u"\\%"_s).replace(u'_', u"\\_"_s);
-            where << e + u" LIKE ? ESCAPE '\\'"_s;
+            // SQLite's LIKE reads a number as its text and ignores ASCII case; on
+            // PostgreSQL that is a cast and ILIKE (ASCII-only folding under "C", as SQLite's).
+            const QString text = !m_pg ? e
+                                 : json ? u"(doc::jsonb ->> '"_s + f.column + u"')"_s
+                                        : u"CAST("_s + e + u" AS TEXT)"_s;
+            where << text + (m_pg ? u" ILIKE ? ESCAPE '\\'"_s : u" LIKE ? ESCAPE '\\'"_s);
             binds << (f.op == RowFilter::Op::Contains ? QString(u"%"_s + pattern + u"%"_s) : QString(pattern + u"%"_s));
             continue;
         }
@@ -953,10 +1280,11 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
             where << e + u" IS NOT NULL"_s;
             continue;
         }
-        binds << jsonToBind(f.value);
+        binds << bindFor(f.value, json);
     }
 
-    const QString sort = fieldExpression(*s, query.sortBy, &error);
+    bool jsonSort = false;
+    const QString sort = fieldExpression(*s, query.sortBy, &error, &jsonSort);
     if (sort.isEmpty())
         return Error::make(ErrorCode::Invalid, error);
     const bool byKeyOnly = sort == u"_key";
@@ -975,9 +1303,9 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
             binds << cursor->at(1).toString();
         } else {
             // Nulls sort last in both directions.
-            where << u"("_s + sort + u" IS NULL OR "_s + sort + cmp + u"? OR ("_s + sort + u" = ? AND _key"_s + cmp +
-                         u"?))"_s;
-            binds << jsonToBind(cursor->at(0)) << jsonToBind(cursor->at(0)) << cursor->at(1).toString();
+            where << u"("_s + sort + u" IS NULL OR "_s + sort + cmp + mark(jsonSort) + u" OR ("_s + sort + u" = "_s +
+                         mark(jsonSort) + u" AND _key"_s + cmp + u"?))"_s;
+            binds << bindFor(cursor->at(0), jsonSort) << bindFor(cursor->at(0), jsonSort) << cursor->at(1).toString();
         }
     }
     QString sql = selectRow(*s, quoted(tableName(projection)));
@@ -1013,7 +1341,7 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
             ReadRow r;
             r.key = q.value(0).toString();
             r.position = q.value(1).toLongLong();
-            lastSort = fromSql(q.value(2));
+            lastSort = jsonSort && m_pg ? parseValue(q.value(2).toByteArray()) : fromSql(q.value(2));
             QJsonValue v = decodeValue(*s, q, 3);
             r.value = v.toObject();
             if (s->kind == ProjectionKind::Page) {
@@ -1039,6 +1367,8 @@ Result<QList<SearchHit>> ReadStore::search(const QString &projection, const QStr
     if (s->kind != ProjectionKind::Search)
         return Error::make(ErrorCode::Invalid, u"projection %1 is a %2 projection: full-text search needs a search "
                                                "projection"_s.arg(projection, projectionKindName(s->kind)));
+    if (m_pg)
+        return searchPostgres(projection, *s, text, limit, rawSyntax);
     QString match = text;
     if (!rawSyntax) {
         const auto fts = plainToFts(text);
@@ -1069,6 +1399,61 @@ Result<QList<SearchHit>> ReadStore::search(const QString &projection, const QStr
         h.document = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
         h.rank = q.value(3).toDouble();
         h.snippet = escapeHtml(q.value(4).toString());
+        hits.append(h);
+    }
+    q.finish();
+    return hits;
+}
+
+Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, const ProjectionSchema &schema,
+                                                    const QString &text, int limit, bool rawSyntax)
+{
+    QString match;
+    if (rawSyntax) {
+        auto translated = ftsToTsQuery(text);
+        if (!translated)
+            return translated.error();
+        match = *translated;
+    } else {
+        const auto plain = plainToTsQuery(text);
+        if (!plain)
+            return Error::make(ErrorCode::Invalid, u"nothing to search for: give at least one word"_s);
+        match = *plain;
+    }
+    const QString fts = quoted(ftsTableName(projection));
+    QStringList fields;
+    for (const QString &f : schema.fields)
+        fields << u"coalesce(f."_s + quoted(f) + u", '')"_s;
+    // ts_rank grows with relevance, bm25 shrinks: negated, lower is better on both backends.
+    // ts_headline drops what its parser takes for HTML tags: '<' and '>' travel as
+    // char(4)/char(5) through it and come back before escapeHtml(); char(2)/char(3)
+    // mark the matches as on SQLite. MaxWords 16 as FTS5's snippet.
+    const QString sql =
+        u"SELECT d._key, d._position, d.doc, -ts_rank(f._tsv, q), ts_headline('simple', replace(replace("_s +
+        (fields.isEmpty() ? u"''"_s : fields.join(u" || ' ' || "_s)) +
+        u", '<', chr(4)), '>', chr(5)), q, 'StartSel=' || chr(2) || ', StopSel=' || chr(3) || "
+        "', MaxWords=16, MinWords=12') FROM to_tsquery('simple', ?) q, "_s +
+        fts + u" f JOIN "_s + quoted(tableName(projection)) +
+        u" d ON d._rowid = f.rowid WHERE f._tsv @@ q ORDER BY 4, d._key LIMIT ?"_s;
+    QSqlQuery &q = prepared(sql);
+    q.bindValue(0, match);
+    q.bindValue(1, qMax(1, limit));
+    if (!q.exec()) {
+        const QString why = q.lastError().text();
+        if (why.contains(u"tsquery"_s) || why.contains(u"syntax"_s))
+            return Error::make(ErrorCode::Invalid, u"search '%1': %2"_s.arg(text, why));
+        return sqlError(u"search %1"_s.arg(projection), q);
+    }
+    QList<SearchHit> hits;
+    while (q.next()) {
+        SearchHit h;
+        h.key = q.value(0).toString();
+        h.position = q.value(1).toLongLong();
+        h.document = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
+        h.rank = q.value(3).toDouble();
+        QString snippet = q.value(4).toString();
+        snippet.replace(QChar(4), u'<').replace(QChar(5), u'>');
+        h.snippet = escapeHtml(snippet);
         hits.append(h);
     }
     q.finish();
@@ -1115,7 +1500,9 @@ Result<ProjectionDiff> ReadStore::diff(const ProjectionSchema &live, const Proje
     d.projection = shadow.name;
     auto open = [this](const ProjectionSchema &s, Tables t, QSqlQuery &q) -> Status {
         q = QSqlQuery(m_db);
-        q.setForwardOnly(true);
+        // QPSQL streams a forward-only result row by row and loses it when the
+        // connection runs another query: the two walked side by side here are fetched whole.
+        q.setForwardOnly(!m_pg);
         QString sql = selectRow(s, quoted(tableName(s.name, t)));
         if (s.kind == ProjectionKind::Page)
             sql += u" WHERE deleted = 0"_s;

@@ -54,7 +54,8 @@ public:
     // retries every 0.25-1 ms (same 10 s budget), so that batches are not
     // starved by a writer that commits back to back.
     static Result<std::unique_ptr<ReadStore>> attach(const QSqlDatabase &db, bool readOnly = false);
-    // Opens a separate read-store file (created when missing unless readOnly), or ":memory:".
+    // Opens a separate read-store file (created when missing unless readOnly), ":memory:", or a
+    // PostgreSQL database (a postgresql:// URL, see StoreAddress).
     static Result<std::unique_ptr<ReadStore>> open(const QString &path, bool readOnly = false);
     ~ReadStore();
     ReadStore(const ReadStore &) = delete;
@@ -62,6 +63,9 @@ public:
 
     QSqlDatabase database() const { return m_db; }
     QString path() const { return m_db.databaseName(); }
+    // The file, or the PostgreSQL URL without its password: for messages.
+    QString displayName() const { return m_label.isEmpty() ? m_db.databaseName() : m_label; }
+    bool isPostgres() const { return m_pg; }
     bool isReadOnly() const { return m_readOnly; }
     // False when no projection ever ran here (no es_projections table).
     bool hasSchema();
@@ -70,7 +74,9 @@ public:
     static QString ftsTableName(const QString &projection, Tables tables = Tables::Live);
     static QString quoted(const QString &identifier) { return u'"' + identifier + u'"'; }
 
-    // Write transactions (BEGIN IMMEDIATE).
+    // Write transactions: BEGIN IMMEDIATE on SQLite; on PostgreSQL a transaction
+    // holding the read store's advisory lock, so that read-store writers take
+    // turns as SQLite's single writer does.
     Status begin();
     Status commit();
     void rollback();
@@ -100,7 +106,8 @@ public:
     Result<ProjectionSchema> schema(const QString &projection);
     Result<std::optional<ReadRow>> byKey(const QString &projection, const QString &key);
     Result<RowPage> list(const QString &projection, const ListQuery &query);
-    // Full text: plain words (all must match; a trailing * makes a prefix), or FTS5 syntax with rawSyntax.
+    // Full text: plain words (all must match; a trailing * makes a prefix), or FTS5 syntax with rawSyntax
+    // (on PostgreSQL its subset of words, "phrases", prefix*, AND, OR, NOT and parentheses).
     Result<QList<SearchHit>> search(const QString &projection, const QString &text, int limit = 20,
                                     bool rawSyntax = false);
     Result<std::optional<Page>> page(const QString &projection, const QString &path);
@@ -123,10 +130,16 @@ public:
 private:
     ReadStore() = default;
     Status initialise(bool readOnly);
-    QString fieldExpression(const ProjectionSchema &schema, const QString &column, QString *error) const;
+    QString fieldExpression(const ProjectionSchema &schema, const QString &column, QString *error,
+                            bool *jsonField = nullptr) const;
+    bool tableExists(const QString &name);
+    Result<QList<SearchHit>> searchPostgres(const QString &projection, const ProjectionSchema &schema,
+                                            const QString &text, int limit, bool rawSyntax);
 
     QSqlDatabase m_db;
     QString m_connectionName; // set when this instance opened the connection
+    QString m_label;
+    bool m_pg = false;
     bool m_readOnly = false;
     bool m_inTransaction = false;
     QHash<QString, QSqlQuery> m_statements;

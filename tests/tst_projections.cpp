@@ -5,13 +5,16 @@
 // Most cases use a native test domain so that they exercise the engine alone;
 // the cases at the end drive the CLI with the shop pack's JavaScript handlers.
 
+#include "storesupport.h"
 #include "testsupport.h"
 
+#include "eventio.h"
 #include "eventstore.h"
 #include "jsdomain.h"
 #include "projectionrunner.h"
 #include "readstore.h"
 
+#include <QBuffer>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QFile>
@@ -380,11 +383,30 @@ class TestProjections : public QObject {
 
 private:
     QTemporaryDir m_dir;
+    TestStores m_stores;
+    QHash<QString, QString> m_locations;
+    // Files that are not stores (packs).
     QString path(const QString &name) const { return m_dir.filePath(name); }
+    // The store called `name` in this run, on the backend under test: a file in
+    // the temporary directory, or a PostgreSQL database made on first use.
+    QString where(const QString &name)
+    {
+        auto it = m_locations.constFind(name);
+        if (it != m_locations.constEnd())
+            return *it;
+        const QString location = m_stores.location(name);
+        if (location.isEmpty())
+            qFatal("%s", qPrintable(m_stores.error()));
+        m_locations.insert(name, location);
+        return location;
+    }
 
+    // An empty store of the test's own: in memory on SQLite, a new database on PostgreSQL.
     std::unique_ptr<EventStore> memoryStore()
     {
-        auto s = EventStore::open(u":memory:"_s, EventStore::Mode::Create);
+        static int counter = 0;
+        auto s = EventStore::open(testingPostgres() ? where(u"memory-%1"_s.arg(++counter)) : u":memory:"_s,
+                                  EventStore::Mode::Create);
         if (!s)
             qFatal("%s", qPrintable(s.error().message));
         return std::move(*s);
@@ -394,7 +416,7 @@ private:
         EventStore::Options o;
         o.mode = EventStore::Mode::Create;
         o.durability = EventStore::Durability::Normal;
-        auto s = EventStore::open(path(name), o);
+        auto s = EventStore::open(where(name), o);
         if (!s)
             qFatal("%s", qPrintable(s.error().message));
         return std::move(*s);
@@ -413,6 +435,10 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         qRegisterMetaType<ProjectionStatus>();
+        // Without the PostgreSQL server the whole run fails here, with the reason.
+        if (testingPostgres()) {
+            ES_STORE_LOCATION(probe, m_stores, u"probe"_s);
+        }
     }
 
     void namesAreValidated_data()
@@ -575,7 +601,7 @@ private Q_SLOTS:
 
         QProcess child;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(u"ES_PROJECTIONS_CHILD"_s, path(name));
+        env.insert(u"ES_PROJECTIONS_CHILD"_s, where(name));
         env.insert(u"ES_EXIT_AFTER_BATCHES"_s, u"5"_s);
         if (midBatch)
             env.insert(u"ES_EXIT_MID_BATCH"_s, u"1"_s);
@@ -588,7 +614,7 @@ private Q_SLOTS:
         domain.poison = false;
         ProjectionRunner::Options o;
         o.batchSize = 100;
-        auto runner = ProjectionRunner::open(path(name), &domain, o);
+        auto runner = ProjectionRunner::open(where(name), &domain, o);
         QVERIFY2(runner, qPrintable(runner.error().message));
         // The kill happened part way: some projections have committed batches, none is at the head.
         qint64 committed = 0;
@@ -889,7 +915,7 @@ private Q_SLOTS:
         const qint64 p = head * 3 / 5;
         TestDomain domain;
         ProjectionRunner::Options o;
-        o.readStorePath = path(u"asof-read.db"_s); // the event file holds events only
+        o.readStorePath = where(u"asof-read.db"_s); // the event store holds events only
         auto runner = makeRunner(store.get(), &domain, o);
         QVERIFY(runner->catchUp());
         const QJsonObject liveBefore = dumpAll(runner->readStore(), AllProjections);
@@ -900,28 +926,47 @@ private Q_SLOTS:
         // The live read store was not touched.
         QCOMPARE(dumpAll(runner->readStore(), AllProjections), liveBefore);
 
-        // The copy, truncated at P (the append-only triggers dropped on the copy only).
-        QFile::remove(path(u"truncated.db"_s));
-        {
-            QSqlQuery q(store->database());
-            QVERIFY2(q.exec(u"VACUUM INTO '%1'"_s.arg(path(u"truncated.db"_s))), qPrintable(q.lastError().text()));
+        // The copy, truncated at P: on SQLite a copy of the file with the append-only
+        // triggers dropped on the copy only; on PostgreSQL (no file to copy) the
+        // first P events exported and imported, ids, times and hashes included.
+        QString truncated = path(u"truncated.db"_s);
+        if (testingPostgres()) {
+            QBuffer exported;
+            QVERIFY(exported.open(QIODevice::ReadWrite));
+            QVERIFY(eventio::exportEvents(*store, 1, exported));
+            const QList<QByteArray> lines = exported.data().split('\n');
+            QVERIFY(lines.size() > p);
+            QBuffer firstP;
+            firstP.setData(lines.mid(0, int(p)).join('\n') + '\n');
+            QVERIFY(firstP.open(QIODevice::ReadOnly));
+            truncated = where(u"truncated.db"_s);
+            auto target = EventStore::open(truncated, EventStore::Mode::Create);
+            QVERIFY2(target, qPrintable(target.error().message));
+            auto imported = eventio::importEvents(**target, firstP);
+            QVERIFY2(imported, qPrintable(imported.error().message));
+        } else {
+            QFile::remove(truncated);
+            {
+                QSqlQuery q(store->database());
+                QVERIFY2(q.exec(u"VACUUM INTO '%1'"_s.arg(truncated)), qPrintable(q.lastError().text()));
+            }
+            {
+                QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"truncate"_s);
+                db.setDatabaseName(truncated);
+                QVERIFY(db.open());
+                QSqlQuery q(db);
+                QVERIFY(q.exec(u"DROP TRIGGER events_append_only_delete"_s));
+                QVERIFY(q.prepare(u"DELETE FROM events WHERE position > ?"_s));
+                q.addBindValue(p);
+                QVERIFY(q.exec());
+                q.finish();
+                db.close();
+            }
+            QSqlDatabase::removeDatabase(u"truncate"_s);
         }
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"truncate"_s);
-            db.setDatabaseName(path(u"truncated.db"_s));
-            QVERIFY(db.open());
-            QSqlQuery q(db);
-            QVERIFY(q.exec(u"DROP TRIGGER events_append_only_delete"_s));
-            QVERIFY(q.prepare(u"DELETE FROM events WHERE position > ?"_s));
-            q.addBindValue(p);
-            QVERIFY(q.exec());
-            q.finish();
-            db.close();
-        }
-        QSqlDatabase::removeDatabase(u"truncate"_s);
         EventStore::Options so;
         so.mode = EventStore::Mode::ReadWrite;
-        auto copy = EventStore::open(path(u"truncated.db"_s), so);
+        auto copy = EventStore::open(truncated, so);
         QVERIFY2(copy, qPrintable(copy.error().message));
         QCOMPARE((*copy)->headPosition(), p);
         auto rebuilt = makeRunner(copy->get(), &domain);
@@ -1081,7 +1126,7 @@ private Q_SLOTS:
         TestDomain domain;
         ProjectionRunner::Options o;
         o.pollIntervalMs = 20;
-        auto runner = ProjectionRunner::open(path(u"live.db"_s), &domain, o);
+        auto runner = ProjectionRunner::open(where(u"live.db"_s), &domain, o);
         QVERIFY2(runner, qPrintable(runner.error().message));
         QSignalSpy statuses(runner->get(), &ProjectionRunner::statusChanged);
         (*runner)->start();
@@ -1089,7 +1134,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT((*runner)->status(u"Balances"_s)->position, writer->headPosition(), 5000);
         QVERIFY(!statuses.isEmpty());
 
-        // Another connection appends: the data_version poll notices it.
+        // Another connection appends: the data_version poll (SQLite) or LISTEN (PostgreSQL) notices it.
         QElapsedTimer t;
         t.start();
         const qint64 p = appendOne(writer.get(), u"account-a1"_s, u"Deposited"_s,
@@ -1151,22 +1196,25 @@ private Q_SLOTS:
         appendHistory(store.get(), 10, 1);
         TestDomain domain;
         ProjectionRunner::Options o;
-        o.readStorePath = path(u"read-only-models.db"_s);
+        o.readStorePath = where(u"read-only-models.db"_s);
         {
             auto runner = makeRunner(store.get(), &domain, o);
             QVERIFY(runner->catchUp());
         }
         QSqlQuery q(store->database());
-        QVERIFY(q.exec(u"SELECT count(*) FROM sqlite_master WHERE name LIKE 'rm%' OR name LIKE 'es_proj%'"_s));
+        QVERIFY(q.exec(testingPostgres()
+                           ? u"SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND "
+                             "(tablename LIKE 'rm%' OR tablename LIKE 'es_proj%')"_s
+                           : u"SELECT count(*) FROM sqlite_master WHERE name LIKE 'rm%' OR name LIKE 'es_proj%'"_s));
         QVERIFY(q.next());
         QCOMPARE(q.value(0).toInt(), 0);
         q.finish();
-        auto rs = ReadStore::open(path(u"read-only-models.db"_s), true);
+        auto rs = ReadStore::open(where(u"read-only-models.db"_s), true);
         QVERIFY(rs);
         QVERIFY((*rs)->byKey(u"Balances"_s, u"a1"_s)->has_value());
         QVERIFY(!(*rs)->begin()); // read-only
         // A read-only event store cannot hold the read model itself.
-        auto ro = EventStore::open(path(u"events-only.db"_s), EventStore::Mode::ReadOnly);
+        auto ro = EventStore::open(where(u"events-only.db"_s), EventStore::Mode::ReadOnly);
         QVERIFY(ro);
         auto refused = ProjectionRunner::create(ro->get(), &domain);
         QVERIFY(!refused);
@@ -1182,12 +1230,13 @@ private Q_SLOTS:
             appendHistory(seed.get(), 30, 2);
         }
         auto writer = fileStore(u"worker.db"_s);
+        const QString workerStore = where(u"worker.db"_s);
         std::atomic<bool> stop{false};
         std::atomic<qint64> reached{0};
         QString failure;
         std::thread worker([&] {
             TestDomain domain;
-            auto runner = ProjectionRunner::open(path(u"worker.db"_s), &domain, ProjectionRunner::Options());
+            auto runner = ProjectionRunner::open(workerStore, &domain, ProjectionRunner::Options());
             if (!runner) {
                 failure = runner.error().message;
                 return;
@@ -1209,7 +1258,7 @@ private Q_SLOTS:
         stop = true;
         worker.join();
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
-        auto rs = ReadStore::open(path(u"worker.db"_s), true);
+        auto rs = ReadStore::open(workerStore, true);
         QVERIFY(rs);
         QCOMPARE((*rs)->byKey(u"Balances"_s, u"a1"_s)->value().value.value(u"balance"_s).toDouble(), 11.0 + 12.0 + 50);
     }
@@ -1220,7 +1269,7 @@ private Q_SLOTS:
     {
         if (!jsProjectionsAvailable())
             QSKIP("JsDomain::projectionKeys/project are not implemented yet: the shop pack has no live handlers");
-        const QString store = path(u"shop-cli.db"_s);
+        const QString store = where(u"shop-cli.db"_s);
         CliRun r = cli({u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"600"_s, u"--quiet"_s});
         QVERIFY2(r.code == 0, r.err.constData());
         r = cli({u"project"_s, store, u"--domain"_s, shopPack(), u"--json"_s});
@@ -1281,7 +1330,7 @@ private Q_SLOTS:
         if (!jsProjectionsAvailable())
             QSKIP("JsDomain::projectionKeys/project are not implemented yet");
         const QString pack = sourcePath(u"resources/domains/publishing.js"_s);
-        const QString store = path(u"publishing-cli.db"_s);
+        const QString store = where(u"publishing-cli.db"_s);
         CliRun r = cli({u"generate"_s, store, u"--domain"_s, pack, u"--commands"_s, u"300"_s, u"--quiet"_s});
         QVERIFY2(r.code == 0, r.err.constData());
         r = cli({u"project"_s, store, u"--domain"_s, pack});
@@ -1305,7 +1354,7 @@ private Q_SLOTS:
     {
         if (!jsProjectionsAvailable())
             QSKIP("JsDomain::projectionKeys/project are not implemented yet: the shop pack has no live handlers");
-        const QString store = path(u"shop-kill.db"_s);
+        const QString store = where(u"shop-kill.db"_s);
         CliRun r = cli({u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"800"_s, u"--quiet"_s});
         QVERIFY2(r.code == 0, r.err.constData());
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
