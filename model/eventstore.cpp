@@ -406,6 +406,7 @@ Status EventStore::initialisePostgres(const StoreAddress &address, const Options
         return {};
     }
     // Normal gives up the last commits on a server crash, never consistency (like SQLite's NORMAL under WAL).
+    m_pgFullDurability = options.durability == Durability::Full;
     if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
                                                         : u"SET synchronous_commit = off"_s))
         return sqlError(u"set synchronous_commit"_s, q);
@@ -544,6 +545,27 @@ void EventStore::rollback()
 QString EventStore::notificationChannel()
 {
     return NotifyChannel;
+}
+
+Status EventStore::reconnect()
+{
+    if (!m_pg)
+        return {};
+    // Server-side prepared statements died with the old session.
+    m_statements.clear();
+    m_db.close(); // also drops the driver's LISTEN subscriptions and their socket notifier
+    if (!m_db.open()) {
+        const QString why = m_db.lastError().text().trimmed();
+        return Error::make(ErrorCode::Io, u"%1: cannot reconnect: %2"_s.arg(m_label, why));
+    }
+    // The session settings of StoreAddress::openPostgres and initialisePostgres.
+    QSqlQuery q(m_db);
+    q.exec(u"SET client_min_messages = warning"_s);
+    if (m_readOnly)
+        q.exec(u"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"_s);
+    else
+        q.exec(m_pgFullDurability ? u"SET synchronous_commit = on"_s : u"SET synchronous_commit = off"_s);
+    return {};
 }
 
 QByteArray EventStore::computeHash(const QByteArray &previousHash, const RecordedEvent &e)

@@ -92,6 +92,11 @@ public:
     static QString notificationChannel();
     bool isReadOnly() const { return m_readOnly; }
     QSqlDatabase database() const { return m_db; }
+    // PostgreSQL: drops this connection and opens it again with the same
+    // address and session settings (after the server or the network dropped
+    // it). Prepared statements and LISTEN subscriptions are gone: subscribe
+    // again. Queries made with database() keep working. No-op on SQLite.
+    Status reconnect();
 
     // Writes
     Result<AppendResult> append(const AppendRequest &request);
@@ -163,6 +168,7 @@ private:
     QString m_path;
     QString m_label;
     bool m_pg = false;
+    bool m_pgFullDurability = false; // restored by reconnect()
     bool m_readOnly = false;
     bool m_memory = false;
     QHash<QString, QSqlQuery> m_statements;

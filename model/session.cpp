@@ -1,8 +1,9 @@
 #include "session.h"
 
 #include "projectionhost.h"
+#include "storewatcher.h"
 
-#include <QSqlQuery>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 
@@ -15,7 +16,7 @@ Session::Session(const Options &options)
 
 Session::~Session()
 {
-    m_pollTimer.stop();
+    m_watcher.reset();
     // The runner (and, for an in-memory store, its use of our connection) goes first.
     m_projections.reset();
     m_pipeline.reset();
@@ -39,11 +40,20 @@ Result<std::unique_ptr<Session>> Session::open(const Options &options)
     }
     s->m_head = s->m_store->headPosition();
     connect(s->m_store.get(), &EventStore::eventsAppended, s.get(), &Session::onLocalAppend);
-    s->poll(); // takes the first data_version
-    s->m_pollTimer.setInterval(options.pollIntervalMs);
-    connect(&s->m_pollTimer, &QTimer::timeout, s.get(), &Session::poll);
-    if (options.storePath != u":memory:"_s)
-        s->m_pollTimer.start();
+    if (options.storePath != u":memory:"_s) {
+        StoreWatcher::Options wo;
+        wo.pollIntervalMs = options.pollIntervalMs;
+        wo.safetyPollMs = options.safetyPollMs;
+        s->m_watcher = std::make_unique<StoreWatcher>(s->m_store.get(), wo);
+        Session *raw = s.get();
+        connect(s->m_watcher.get(), &StoreWatcher::changed, raw, &Session::catchUp);
+        connect(s->m_watcher.get(), &StoreWatcher::connectionLost, raw,
+                [raw](const QString &why) { Q_EMIT raw->connectionChanged(false, why); });
+        connect(s->m_watcher.get(), &StoreWatcher::reconnected, raw, [raw] {
+            Q_EMIT raw->connectionChanged(true, u"reconnected to %1"_s.arg(raw->m_store->displayName()));
+        });
+        s->m_watcher->start();
+    }
     s->m_projections = std::make_unique<ProjectionHost>(s.get());
     if (options.runProjections)
         s->m_projections->start();
@@ -117,27 +127,26 @@ void Session::onLocalAppend(const EventList &events)
     Q_EMIT headChanged(m_head);
 }
 
-void Session::poll()
+bool Session::isConnected() const
 {
-    // data_version changes when another connection commits; it is cheap to ask.
-    QSqlQuery q(m_store->database());
-    if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
-        return;
-    const qint64 version = q.value(0).toLongLong();
-    q.finish();
-    if (version == m_dataVersion)
-        return;
-    const bool first = m_dataVersion < 0;
-    m_dataVersion = version;
-    if (first)
-        return;
+    return !m_watcher || m_watcher->isConnected();
+}
+
+void Session::catchUp()
+{
     // Read what others appended, a page at a time so a burst stays responsive.
     for (int pages = 0; pages < 20; ++pages) {
         auto events = m_store->readForward(m_head + 1, 2000);
-        if (!events || events->isEmpty())
-            break;
+        if (!events) {
+            if (m_watcher)
+                m_watcher->checkNow(); // a dropped connection: reconnect, then catch up
+            return;
+        }
+        if (events->isEmpty())
+            return;
         onLocalAppend(*events);
     }
+    QTimer::singleShot(0, this, &Session::catchUp); // more is left: let the event loop breathe first
 }
 
 } // namespace es

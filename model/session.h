@@ -7,21 +7,23 @@
 #include "result.h"
 
 #include <QObject>
-#include <QTimer>
 
 #include <memory>
 
 namespace es {
 
 class ProjectionHost;
+class StoreWatcher;
 
 // What the workbench has open: a store, its domain pack and the pipeline over
 // them, all living in the GUI thread for the quick calls (a command, a page of
 // events). Long work opens its own EventStore in a worker thread.
 //
 // It also turns appends made by other processes (the CLI, another workbench)
-// into eventsAppended, by watching SQLite's data_version: every view follows
-// live through this one signal.
+// into eventsAppended (StoreWatcher: SQLite's data_version, or PostgreSQL's
+// LISTEN/NOTIFY with a safety poll and reconnection): every view follows live
+// through this one signal, always read forward from head(), so a missed
+// wake-up or a dropped connection loses nothing.
 class Session : public QObject {
     Q_OBJECT
 public:
@@ -30,7 +32,8 @@ public:
         QString packPath; // may be empty: browsing needs no pack
         bool readOnly = false;
         bool create = false;
-        int pollIntervalMs = 200;
+        int pollIntervalMs = 200;   // SQLite: data_version poll
+        int safetyPollMs = 1500;    // PostgreSQL: head check and reconnection behind LISTEN
         // Run the pack's projections (in a worker thread) while the session is open.
         bool runProjections = true;
     };
@@ -45,6 +48,8 @@ public:
     QString packPath() const { return m_options.packPath; }
     bool isReadOnly() const { return m_options.readOnly; }
     qint64 head() const { return m_head; }
+    // PostgreSQL: false while the connection is down (it is reopened on its own).
+    bool isConnected() const;
 
     // Loads (or replaces) the domain pack. The store stays open.
     Status loadPack(const QString &packPath);
@@ -68,20 +73,22 @@ Q_SIGNALS:
     void commandExecuted(const es::CommandResult &result);
     void headChanged(qint64 head);
     void packChanged();
+    // PostgreSQL: the connection dropped (message says why) or came back; events
+    // appended meanwhile arrive through eventsAppended once it is back.
+    void connectionChanged(bool connected, const QString &message);
 
 private:
     explicit Session(const Options &options);
     void onLocalAppend(const EventList &events);
-    void poll();
+    void catchUp();
 
     Options m_options;
     std::unique_ptr<EventStore> m_store;
     std::unique_ptr<JsDomain> m_domain;
     std::unique_ptr<CommandPipeline> m_pipeline;
     std::unique_ptr<ProjectionHost> m_projections;
-    QTimer m_pollTimer;
+    std::unique_ptr<StoreWatcher> m_watcher;
     qint64 m_head = 0;
-    qint64 m_dataVersion = -1;
 };
 
 } // namespace es

@@ -1,0 +1,160 @@
+#include "storewatcher.h"
+
+#include "eventstore.h"
+
+#include <QLoggingCategory>
+#include <QSqlDriver>
+#include <QSqlError>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace es {
+
+namespace {
+Q_LOGGING_CATEGORY(lcWatch, "eventscope.store.watch", QtInfoMsg)
+constexpr int MaxRetryMs = 30000;
+} // namespace
+
+StoreWatcher::StoreWatcher(EventStore *store, const Options &options, QObject *parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_options(options)
+{
+    connect(&m_timer, &QTimer::timeout, this, [this] {
+        if (!m_store->isPostgres())
+            pollSqlite();
+        else if (m_connected)
+            probePostgres();
+        else
+            tryReconnect();
+    });
+}
+
+StoreWatcher::~StoreWatcher()
+{
+    stop();
+}
+
+void StoreWatcher::start()
+{
+    if (m_store->isPostgres()) {
+        subscribe();
+        m_lastHead = -1;
+        probePostgres(); // takes the first head
+        m_timer.start(m_options.safetyPollMs);
+    } else {
+        m_dataVersion = -1;
+        pollSqlite(); // takes the first data_version
+        m_timer.start(m_options.pollIntervalMs);
+    }
+}
+
+void StoreWatcher::stop()
+{
+    m_timer.stop();
+    if (m_listening) {
+        QSqlDriver *driver = m_store->database().driver();
+        disconnect(driver, &QSqlDriver::notification, this, nullptr);
+        if (m_connected && driver->subscribedToNotifications().contains(EventStore::notificationChannel()))
+            driver->unsubscribeFromNotification(EventStore::notificationChannel());
+        m_listening = false;
+    }
+}
+
+void StoreWatcher::checkNow()
+{
+    if (!m_store->isPostgres())
+        pollSqlite();
+    else if (m_connected)
+        probePostgres();
+}
+
+void StoreWatcher::subscribe()
+{
+    QSqlDriver *driver = m_store->database().driver();
+    if (!driver->hasFeature(QSqlDriver::EventNotifications))
+        return;
+    // A reconnected driver forgot its subscriptions: connect once, subscribe each time.
+    disconnect(driver, &QSqlDriver::notification, this, nullptr);
+    connect(driver, &QSqlDriver::notification, this,
+            [this](const QString &name, QSqlDriver::NotificationSource, const QVariant &) { onNotification(name); });
+    m_listening = driver->subscribeToNotification(EventStore::notificationChannel());
+    if (!m_listening)
+        qCWarning(lcWatch).noquote() << m_store->displayName() << ": cannot LISTEN, following by polling only:"
+                                     << driver->lastError().text();
+}
+
+void StoreWatcher::onNotification(const QString &name)
+{
+    if (name == EventStore::notificationChannel())
+        Q_EMIT changed();
+}
+
+void StoreWatcher::pollSqlite()
+{
+    QSqlQuery q(m_store->database());
+    if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
+        return;
+    const qint64 version = q.value(0).toLongLong();
+    q.finish();
+    if (version == m_dataVersion)
+        return;
+    const bool first = m_dataVersion < 0;
+    m_dataVersion = version;
+    if (!first)
+        Q_EMIT changed();
+}
+
+void StoreWatcher::probePostgres()
+{
+    // Not a prepared statement of the store: it must work on a fresh connection too.
+    QSqlQuery q(m_store->database());
+    if (q.exec(u"SELECT max(position) FROM events"_s) && q.next()) {
+        const qint64 head = q.value(0).toLongLong();
+        q.finish();
+        // Someone else reopened the connection (EventStore::reconnect): listen again.
+        if (m_listening &&
+            !m_store->database().driver()->subscribedToNotifications().contains(EventStore::notificationChannel()))
+            subscribe();
+        const bool first = m_lastHead < 0;
+        if (!first && head != m_lastHead)
+            Q_EMIT changed(); // a notification went missing, or is still on its way: harmless
+        m_lastHead = head;
+        return;
+    }
+    QString why = q.lastError().text().trimmed();
+    if (why.isEmpty()) // QPSQL marks a connection it saw die as closed, without a message
+        why = tr("the server closed the connection");
+    q.finish();
+    m_connected = false;
+    m_listening = false;
+    qCInfo(lcWatch).noquote() << m_store->displayName() << ": connection lost:" << why;
+    Q_EMIT connectionLost(why);
+    if (!m_options.reconnect) {
+        m_timer.stop();
+        return;
+    }
+    m_retryMs = 0;
+    tryReconnect();
+}
+
+void StoreWatcher::tryReconnect()
+{
+    if (auto st = m_store->reconnect(); !st) {
+        // Back off: each attempt may block this thread up to the connect timeout.
+        m_retryMs = qBound(m_options.safetyPollMs, m_retryMs * 2, MaxRetryMs);
+        m_timer.start(m_retryMs);
+        qCInfo(lcWatch).noquote() << st.error().message << "; next try in" << m_retryMs << "ms";
+        return;
+    }
+    m_connected = true;
+    m_retryMs = 0;
+    subscribe();
+    m_timer.start(m_options.safetyPollMs);
+    qCInfo(lcWatch).noquote() << m_store->displayName() << ": reconnected";
+    Q_EMIT reconnected();
+    Q_EMIT changed(); // whatever was appended meanwhile: catch up
+}
+
+} // namespace es
