@@ -1,8 +1,10 @@
+#include "connect/connectdialog.h"
 #include "mainwindow.h"
 #include "screenshottour.h"
 #include "session.h"
 #include "timeline/timelineview.h"
 #include "settings.h"
+#include "storeaddress.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -30,7 +32,8 @@ int main(int argc, char **argv)
     parser.addOption({u"screenshot"_s, u"Save a picture of the window to FILE and quit."_s, u"FILE"_s});
     parser.addOption({u"screenshots"_s, u"Save pictures of the window and of each view into DIR and quit."_s,
                       u"DIR"_s});
-    parser.addPositionalArgument(u"STORE"_s, u"The store to open."_s);
+    parser.addOption({u"connect"_s, u"Show the PostgreSQL connection form at start."_s});
+    parser.addPositionalArgument(u"STORE"_s, u"The store to open: a file, or postgresql://user@host:port/database."_s);
     parser.process(app);
 
     MainWindow window;
@@ -40,14 +43,29 @@ int main(int argc, char **argv)
         window.openStore(args.first(), parser.isSet(u"read-only"_s), false, parser.value(u"domain"_s));
     else if (parser.isSet(u"demo"_s))
         window.openDemoStore();
-    else if (!Settings::lastStore().isEmpty() && QFile::exists(Settings::lastStore()))
+    else if (!Settings::lastStore().isEmpty() &&
+             (QFile::exists(Settings::lastStore()) || es::StoreAddress::isPostgresUrl(Settings::lastStore())))
         window.openStore(Settings::lastStore(), Settings::lastStoreReadOnly());
     else
         window.openDemoStore();
 
+    if (parser.isSet(u"connect"_s))
+        window.showConnectDialog(false);
     if (parser.isSet(u"screenshots"_s))
         takeScreenshotTour(window, parser.value(u"screenshots"_s));
-    if (parser.isSet(u"screenshot"_s)) {
+    if (parser.isSet(u"screenshot"_s) && parser.isSet(u"connect"_s)) {
+        // The connection form itself (docs/connectDialog.png), once it has settled.
+        const QString file = parser.value(u"screenshot"_s);
+        QTimer::singleShot(200, &window, [] {
+            if (auto *dialog = qobject_cast<es::ConnectDialog *>(QApplication::activeModalWidget()))
+                dialog->testConnection(); // the picture shows what a test says
+        });
+        QTimer::singleShot(1500, &window, [file] {
+            if (QWidget *dialog = QApplication::activeModalWidget())
+                dialog->grab().save(file);
+            QApplication::quit();
+        });
+    } else if (parser.isSet(u"screenshot"_s)) {
         const QString file = parser.value(u"screenshot"_s);
         QMetaObject::invokeMethod(
             &window,

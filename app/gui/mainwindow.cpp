@@ -3,6 +3,7 @@
 #include "asof/asofview.h"
 #include "commandlog/commandlogview.h"
 #include "compare/domaincompareview.h"
+#include "connect/connectdialog.h"
 #include "console/commandconsole.h"
 #include "demo.h"
 #include "inspector/inspectorview.h"
@@ -11,6 +12,7 @@
 #include "projectionhost.h"
 #include "session.h"
 #include "settings.h"
+#include "storeaddress.h"
 #include "streams/streamsview.h"
 #include "timeline/timelineview.h"
 #include "timetravel/timetravelview.h"
@@ -21,6 +23,7 @@
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -155,6 +158,12 @@ void MainWindow::buildMenus()
         if (!path.isEmpty())
             openStore(path, true);
     });
+    file->addSeparator();
+    // Ctrl+Shift+O is the read-only file open; the dialog has its own read-only box.
+    file->addAction(tr("Open &PostgreSQL Store…"), QKeySequence(u"Ctrl+Alt+O"_s), this,
+                    [this] { showConnectDialog(false); });
+    file->addAction(tr("New Post&greSQL Store…"), this, [this] { showConnectDialog(true); });
+    file->addSeparator();
     file->addAction(tr("Open &Demo Store"), QKeySequence(u"Ctrl+Shift+D"_s), this, [this] { openDemoStore(); });
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     refreshRecentMenu();
@@ -321,6 +330,23 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
         pack = samplePackPath(u"bank"_s);
     o.packPath = pack;
     auto opened = es::Session::open(o);
+    // A PostgreSQL server that wants a password we do not have (none in the URL,
+    // PGPASSWORD or ~/.pgpass): ask, keep it in memory for this process only, retry.
+    while (!opened && es::StoreAddress::isPostgresUrl(path) && es::StoreAddress::isPasswordError(opened.error().message) &&
+           !qEnvironmentVariableIsSet("EVENTSCOPE_NO_DIALOGS")) {
+        auto address = es::StoreAddress::parse(path);
+        if (!address)
+            break;
+        bool ok = false;
+        const QString password = QInputDialog::getText(
+            this, tr("Password"), tr("Password for %1 (used for this session only, never saved):")
+                                      .arg(address->displayName()),
+            QLineEdit::Password, QString(), &ok);
+        if (!ok)
+            break;
+        es::StoreAddress::rememberPassword(*address, password);
+        opened = es::Session::open(o);
+    }
     QString packProblem;
     if (!opened && opened.error().code == es::ErrorCode::Script) {
         // The store is fine, the pack is not: open for browsing, say why commands are off.
@@ -341,14 +367,23 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
         flashLive();
     });
     connect(m_session.get(), &es::Session::packChanged, this, &MainWindow::updateStatus);
+    connect(m_session.get(), &es::Session::connectionChanged, this, [this](bool connected, const QString &message) {
+        updateStatus();
+        if (connected)
+            showMessage(message);
+        else
+            statusBar()->showMessage(tr("Connection lost, reconnecting: %1").arg(message));
+    });
     if (es::ProjectionHost *host = m_session->projections()) {
         connect(host, &es::ProjectionHost::statusChanged, m_pipeline, [this](const es::ProjectionStatus &status) {
             if (m_pipeline->projectionDelay(status.name) != status.delayMs)
                 m_pipeline->setProjectionDelay(status.name, status.delayMs);
         });
     }
-    Settings::addRecentStore(path);
-    Settings::setLastStore(path, readOnly);
+    // The display name: a password given in a URL is never written to the settings.
+    const QString shown = m_session->store()->displayName();
+    Settings::addRecentStore(shown);
+    Settings::setLastStore(shown, readOnly);
     if (!o.packPath.isEmpty())
         Settings::setLastPack(o.packPath);
     refreshRecentMenu();
@@ -356,8 +391,26 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
     if (!packProblem.isEmpty())
         showError(tr("The domain pack did not load"), packProblem);
     else
-        showMessage(tr("Opened %1").arg(path));
+        showMessage(tr("Opened %1").arg(shown));
     return true;
+}
+
+void MainWindow::showConnectDialog(bool create)
+{
+    auto *dialog = new es::ConnectDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setCreateMode(create);
+    QStringList recent;
+    for (const QString &s : Settings::recentStores())
+        if (es::StoreAddress::isPostgresUrl(s))
+            recent << s;
+    dialog->setRecentConnections(recent);
+    if (!recent.isEmpty())
+        dialog->setUrl(recent.constFirst());
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        openStore(dialog->url(), dialog->isReadOnly(), dialog->createStore());
+    });
+    dialog->open();
 }
 
 bool MainWindow::openDemoStore()
@@ -421,7 +474,8 @@ void MainWindow::updateStatus()
         setWindowTitle(tr("Eventscope"));
         return;
     }
-    m_storeLabel->setText(m_session->storePath());
+    const QString shown = m_session->store()->displayName();
+    m_storeLabel->setText(m_session->isConnected() ? shown : tr("%1 — connection lost, reconnecting…").arg(shown));
     m_headLabel->setText(tr("head %1").arg(m_session->head()));
     m_modeLabel->setText(m_session->isReadOnly() ? tr("READ-ONLY") : tr("read-write"));
     m_modeLabel->setStyleSheet(m_session->isReadOnly() ? u"color: #b00020; font-weight: bold"_s : QString());
@@ -433,7 +487,8 @@ void MainWindow::updateStatus()
     }
     if (m_liveLabel->text().isEmpty())
         m_liveLabel->setText(tr("○ live"));
-    setWindowTitle(tr("%1 — Eventscope").arg(QFileInfo(m_session->storePath()).fileName()));
+    setWindowTitle(tr("%1 — Eventscope").arg(m_session->store()->isPostgres() ? shown
+                                                                            : QFileInfo(shown).fileName()));
 }
 
 void MainWindow::flashLive()

@@ -37,6 +37,8 @@ public:
     // store stays open then. packPath empty: the last pack used.
     bool openStore(const QString &path, bool readOnly, bool create = false, const QString &packPath = {});
     bool openDemoStore();
+    // The PostgreSQL connection form (window-modal; opens the store when accepted).
+    void showConnectDialog(bool create);
     bool loadPack(const QString &packPath);
     bool reloadPack();
 
