@@ -1,6 +1,7 @@
 #include "eventsearch.h"
 
 #include "eventstore.h"
+#include "storeaddress.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -120,13 +121,13 @@ Status readPage(EventStore &store, const QString &sql, const QVariantList &binds
     q.setForwardOnly(true);
     if (!q.prepare(sql))
         return Error::make(ErrorCode::Io,
-                           u"%1: cannot prepare a timeline query: %2"_s.arg(store.path(), q.lastError().text()));
+                           u"%1: cannot prepare a timeline query: %2"_s.arg(store.displayName(), q.lastError().text()));
     for (int i = 0; i < binds.size(); ++i)
         q.bindValue(i, binds.at(i));
     if (!q.exec()) {
         if (guard.cancelled())
             return Error::make(ErrorCode::Cancelled, u"superseded"_s);
-        return Error::make(ErrorCode::Io, u"%1: cannot read events: %2"_s.arg(store.path(), q.lastError().text()));
+        return Error::make(ErrorCode::Io, u"%1: cannot read events: %2"_s.arg(store.displayName(), q.lastError().text()));
     }
     QHash<QString, QString> shared;
     auto intern = [&shared](const QString &s) {
@@ -151,7 +152,7 @@ Status readPage(EventStore &store, const QString &sql, const QVariantList &binds
     if (q.lastError().isValid()) {
         if (guard.cancelled())
             return Error::make(ErrorCode::Cancelled, u"superseded"_s);
-        return Error::make(ErrorCode::Io, u"%1: cannot read events: %2"_s.arg(store.path(), q.lastError().text()));
+        return Error::make(ErrorCode::Io, u"%1: cannot read events: %2"_s.arg(store.displayName(), q.lastError().text()));
     }
     return {};
 }
@@ -182,7 +183,7 @@ Status plainPage(EventStore &store, const SearchFilter &f, qint64 low, qint64 hi
             sql += u" UNION ALL "_s;
         sql += u"SELECT * FROM (SELECT "_s + SummaryColumns +
                u" FROM events e WHERE e.position >= ? AND e.position <= ? AND e.type = ?"_s + common.sql + order +
-               u" LIMIT ?)"_s;
+               u" LIMIT ?) AS by_type"_s;
         binds << low << high << type << common.binds << limit;
     }
     sql += backward ? u" ORDER BY 1 DESC LIMIT ?"_s : u" ORDER BY 1 LIMIT ?"_s;
@@ -214,15 +215,17 @@ Status tailPage(EventStore &store, const SearchFilter &f, const QStringList &wor
 {
     QString sql = u"SELECT "_s + SummaryColumns + u" FROM events e WHERE e.position >= ? AND e.position <= ?"_s;
     QVariantList binds{low, high};
-    // The unary + keeps the planner on the position order (a page stops early)
-    // rather than sorting every match of a type index.
+    const bool pg = store.isPostgres();
+    // The unary + keeps SQLite's planner on the position order (a page stops
+    // early) rather than sorting every match of a type index. PostgreSQL has
+    // no unary + on text, and its planner walks the primary key for a LIMIT anyway.
     if (!f.types.isEmpty())
-        sql += u" AND +e.type IN "_s + typeList(f.types, &binds);
+        sql += (pg ? u" AND e.type IN "_s : u" AND +e.type IN "_s) + typeList(f.types, &binds);
     const Clause common = commonConditions(f);
     sql += common.sql;
     binds << common.binds;
     for (const QString &w : words) {
-        sql += u" AND instr(lower(e.data), ?) > 0"_s;
+        sql += pg ? u" AND strpos(lower(e.data), ?) > 0"_s : u" AND instr(lower(e.data), ?) > 0"_s;
         binds << w;
     }
     sql += backward ? u" ORDER BY e.position DESC LIMIT ?"_s : u" ORDER BY e.position LIMIT ?"_s;
@@ -269,6 +272,11 @@ EventSearch::~EventSearch()
 void EventSearch::start(const QString &storePath)
 {
     stop();
+    // The index is SQLite's FTS5. On PostgreSQL nothing is indexed: the
+    // checkpoint stays 0, so every search is the tail's substring scan, in
+    // keyset pages like any other (slower on a big store, never wrong).
+    if (StoreAddress::isPostgresUrl(storePath))
+        return;
     {
         QMutexLocker lock(&m_mutex);
         m_stopping = false;
@@ -384,6 +392,9 @@ void EventSearch::run(const QString &path)
 
 Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvents)
 {
+    if (store.isPostgres())
+        return Error::make(ErrorCode::Invalid, u"%1: the full-text index needs a SQLite store; on PostgreSQL the "
+                                               "search scans event data instead"_s.arg(store.displayName()));
     Step step;
     step.checkpoint = checkpoint(store);
     step.head = storeHead(store);
@@ -393,12 +404,12 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
     QSqlDatabase db = store.database();
     QSqlQuery q(db);
     auto sqlFail = [&](const QString &what) {
-        Error e = Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.path(), what, q.lastError().text()));
+        Error e = Error::make(ErrorCode::Io, u"%1: cannot %2: %3"_s.arg(store.displayName(), what, q.lastError().text()));
         QSqlQuery(db).exec(u"ROLLBACK"_s);
         return e;
     };
     if (!q.exec(u"BEGIN IMMEDIATE"_s))
-        return Error::make(ErrorCode::Io, u"%1: cannot start indexing: %2"_s.arg(store.path(), q.lastError().text()));
+        return Error::make(ErrorCode::Io, u"%1: cannot start indexing: %2"_s.arg(store.displayName(), q.lastError().text()));
     q.finish();
     // Read again under the write lock: another indexer may have moved it.
     const qint64 from = checkpoint(store);
@@ -430,6 +441,8 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
 
 qint64 EventSearch::checkpoint(EventStore &store)
 {
+    if (store.isPostgres())
+        return 0; // no index: everything is "tail"
     QSqlQuery q(store.database());
     q.setForwardOnly(true);
     if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'fts_checkpoint'"_s) || !q.next())
@@ -458,14 +471,14 @@ Result<QStringList> EventSearch::eventTypes(EventStore &store, int limit)
     QSqlQuery q(store.database());
     q.setForwardOnly(true);
     if (!q.prepare(u"SELECT min(type) FROM events WHERE type > ?"_s))
-        return Error::make(ErrorCode::Io, u"%1: cannot list event types: %2"_s.arg(store.path(), q.lastError().text()));
+        return Error::make(ErrorCode::Io, u"%1: cannot list event types: %2"_s.arg(store.displayName(), q.lastError().text()));
     QStringList out;
     QString after = u""_s;
     while (out.size() < limit) {
         q.bindValue(0, after);
         if (!q.exec())
             return Error::make(ErrorCode::Io,
-                               u"%1: cannot list event types: %2"_s.arg(store.path(), q.lastError().text()));
+                               u"%1: cannot list event types: %2"_s.arg(store.displayName(), q.lastError().text()));
         if (!q.next() || q.value(0).isNull())
             break;
         after = q.value(0).toString();

@@ -68,6 +68,9 @@ struct SummaryQuery {
 // because the indexer is behind (the tail differs slightly: a term can match
 // inside a word there).
 //
+// On PostgreSQL there is no index (FTS5 is SQLite's): start() does nothing and
+// every text search is the substring scan of the tail, in keyset pages.
+//
 // The static functions run on the caller's connection: one per thread.
 class EventSearch : public QObject {
     Q_OBJECT

@@ -4,6 +4,7 @@
 // nothing lost. Needs the test server of scripts/test.sh (ES_TEST_PG_URL):
 // without it the suite fails with the reason, it never skips.
 
+#include "eventsearch.h"
 #include "eventstore.h"
 #include "projectionhost.h"
 #include "session.h"
@@ -161,6 +162,45 @@ private Q_SLOTS:
         ES_VERIFY_APPEND(url, u"acc-1"_s, 3);
         QTRY_COMPARE_WITH_TIMEOUT(s->head(), qint64(4), 3000);
         qDebug() << "woken after" << clock.elapsed() << "ms";
+    }
+
+    void textSearchScansWithoutAnIndex()
+    {
+        // FTS5 is SQLite's: on PostgreSQL the timeline's search is a substring scan in keyset pages.
+        TestStores stores;
+        ES_STORE_LOCATION(url, stores, u"search"_s);
+        QVERIFY(bool(EventStore::open(url, EventStore::Mode::Create)));
+        auto s = openPgSession(url, SlowSafetyPollMs);
+        QVERIFY(s);
+        for (const QString &owner : {u"Ann"_s, u"Bo"_s, u"Annika"_s})
+            QVERIFY(runCommand(s.get(), u"OpenAccount"_s, u"acc-"_s + owner, {{u"owner"_s, owner}, {u"currency"_s, u"EUR"_s}})
+                        .record.outcome == CommandOutcome::Accepted);
+        EventSearch indexer;
+        indexer.start(url); // nothing to index on PostgreSQL: no thread
+        QVERIFY(!indexer.isRunning());
+        QCOMPARE(EventSearch::checkpoint(*s->store()), qint64(0));
+        SummaryQuery q;
+        q.filter.text = u"ann"_s;
+        q.limit = 1;
+        auto first = EventSearch::summaries(*s->store(), q);
+        QVERIFY2(first, qPrintable(first ? QString() : first.error().message));
+        QCOMPARE(first->size(), 1);
+        QCOMPARE(first->constFirst().stream, u"acc-Ann"_s);
+        q.low = first->constFirst().position + 1; // the next keyset page
+        auto second = EventSearch::summaries(*s->store(), q);
+        QVERIFY(second);
+        QCOMPARE(second->size(), 1);
+        QCOMPARE(second->constFirst().stream, u"acc-Annika"_s);
+        q.filter.types = {u"AccountOpened"_s, u"MoneyDeposited"_s}; // the per-type union
+        q.filter.text.clear();
+        q.low = 1;
+        q.limit = 10;
+        auto typed = EventSearch::summaries(*s->store(), q);
+        QVERIFY2(typed, qPrintable(typed ? QString() : typed.error().message));
+        QCOMPARE(typed->size(), 3);
+        auto types = EventSearch::eventTypes(*s->store());
+        QVERIFY(types);
+        QCOMPARE(*types, QStringList{u"AccountOpened"_s});
     }
 
     void sessionCommandsWorkAfterReconnect()
