@@ -31,6 +31,7 @@ public:
 
     // PostgreSQL parts (empty for SQLite).
     QString host() const { return m_host; }
+    QString socketDirectory() const { return m_socketDir; } // ?host=/dir: a unix socket instead of TCP
     int port() const { return m_port; }
     QString user() const { return m_user; }
     QString database() const { return m_database; }

@@ -60,6 +60,7 @@ public:
                               .arg(base, c.lastError().text());
             } else {
                 QSqlQuery q(c);
+                q.exec(QStringLiteral("SET client_min_messages = warning"));
                 if (!q.exec(QStringLiteral("DROP DATABASE IF EXISTS %1 WITH (FORCE)").arg(db)) ||
                     !q.exec(QStringLiteral("CREATE DATABASE %1").arg(db)))
                     m_error = QStringLiteral("cannot create test database %1: %2").arg(db, q.lastError().text());

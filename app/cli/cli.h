@@ -16,3 +16,5 @@ QTextStream &out();
 QTextStream &err();
 
 int runBench(const QStringList &args);
+// bench --postgres URL: the PostgreSQL figures (benchpg.cpp).
+int runPostgresBench(const QStringList &args);

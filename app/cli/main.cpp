@@ -3,6 +3,7 @@
 #include "commandpipeline.h"
 #include "eventio.h"
 #include "eventstore.h"
+#include "storeaddress.h"
 #include "jsdomain.h"
 #include "projectionrunner.h"
 #include "readstore.h"
@@ -17,6 +18,7 @@
 #include <QJsonDocument>
 #include <QMap>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 
@@ -80,7 +82,7 @@ QString requireStorePath(QCommandLineParser &p, QString *error)
 {
     const QStringList args = p.positionalArguments();
     if (args.isEmpty()) {
-        *error = u"missing STORE (a store file path, or :memory:)"_s;
+        *error = u"missing STORE (a store file path, :memory:, or postgresql://user@host:port/database)"_s;
         return {};
     }
     return args.first();
@@ -124,14 +126,20 @@ int cmdInit(QCommandLineParser &p)
     const QString path = requireStorePath(p, &error);
     if (path.isEmpty())
         return usage(error);
-    const bool existed = QFile::exists(path);
+    bool existed = QFile::exists(path);
+    if (StoreAddress::isPostgresUrl(path)) {
+        // The database must exist (CREATE DATABASE is the server admin's call); is the store in it already?
+        auto probe = EventStore::open(path, EventStore::Mode::ReadOnly);
+        existed = bool(probe);
+    }
     auto store = EventStore::open(path, EventStore::Mode::Create);
     if (!store)
         return fail(store.error());
+    const QString shown = (*store)->displayName();
     if (p.isSet(u"json"_s))
-        printJson(QJsonObject{{u"store"_s, path}, {u"created"_s, !existed}, {u"schema"_s, EventStore::SchemaVersion}});
+        printJson(QJsonObject{{u"store"_s, shown}, {u"created"_s, !existed}, {u"schema"_s, EventStore::SchemaVersion}});
     else
-        out() << (existed ? "store is ready: " : "created store: ") << path << Qt::endl;
+        out() << (existed ? "store is ready: " : "created store: ") << shown << Qt::endl;
     return exitcode::Ok;
 }
 
@@ -1035,6 +1043,8 @@ void printOverview(const QList<Subcommand> &list)
     for (const Subcommand &s : list)
         out() << "  " << s.synopsis << "\n      " << s.description << "\n";
     out() << "  bench [--events N] [--quick]\n      Benchmark the engine against raw SQLite baselines.\n";
+    out() << "  bench --postgres URL [--events N] [--commands N] [--quick]\n      The PostgreSQL figures against raw "
+             "libpq baselines.\n";
     out() << "\nSTORE is a store file path (or :memory:). `eventscope-cli SUBCOMMAND --help` for details.\n"
           << "Exit codes: 0 ok, 1 check failed (verify), 2 usage or I/O error, 3 rejected, 4 conflict.\n"
           << Qt::flush;
@@ -1058,8 +1068,11 @@ int main(int argc, char **argv)
         return exitcode::Ok;
     }
     const QString name = args.at(1);
-    if (name == u"bench"_s)
+    if (name == u"bench"_s) {
+        if (std::any_of(args.cbegin(), args.cend(), [](const QString &a) { return a.startsWith(u"--postgres"_s); }))
+            return runPostgresBench(args.mid(1));
         return runBench(args.mid(1));
+    }
     for (const Subcommand &s : list) {
         if (s.name != name)
             continue;
