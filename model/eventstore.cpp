@@ -318,35 +318,11 @@ Status EventStore::initialise(const QString &path, const Options &options)
         tables << q.value(0).toString();
     q.finish();
 
-    int schema = 0;
-    if (tables.contains(u"es_meta"_s)) {
-        if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) || !q.next())
-            return Error::make(ErrorCode::NotAStore,
-                               u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(path));
-        schema = q.value(0).toInt();
-        q.finish();
-        if (schema > SchemaVersion)
-            return Error::make(ErrorCode::NewerSchema,
-                               u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s
-                                   .arg(path)
-                                   .arg(schema)
-                                   .arg(SchemaVersion));
-    } else if (!tables.isEmpty()) {
-        return Error::make(ErrorCode::NotAStore,
-                           u"%1 is not an Eventscope store: it is a SQLite database with other tables (%2)"_s.arg(
-                               path, tables.mid(0, 5).join(u", "_s)));
-    }
-
-    if (m_readOnly) {
-        if (schema == 0)
-            return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: it is empty"_s.arg(path));
-        if (schema < SchemaVersion)
-            return Error::make(ErrorCode::Invalid,
-                               u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s.arg(path)
-                                   .arg(schema)
-                                   .arg(SchemaVersion));
+    auto schema = checkOwnership(tables, u"it is a SQLite database with other tables"_s);
+    if (!schema)
+        return schema.error();
+    if (m_readOnly)
         return {};
-    }
 
     if (!m_memory && !q.exec(u"PRAGMA journal_mode=WAL"_s))
         return sqlError(u"enable WAL"_s, q);
@@ -374,13 +350,32 @@ Status EventStore::initialisePostgres(const StoreAddress &address, const Options
     while (q.next())
         tables << q.value(0).toString();
     q.finish();
+    if (tables.isEmpty() && options.mode != Mode::Create)
+        return Error::make(ErrorCode::NotFound, u"%1 holds no Eventscope store yet (create one with `eventscope-cli "
+                                                "init`)"_s.arg(m_label));
+    tables.sort();
+    auto schema = checkOwnership(tables, u"the database has other tables"_s);
+    if (!schema)
+        return schema.error();
+    if (m_readOnly)
+        return {};
+    // Normal gives up the last commits on a server crash, never consistency (like SQLite's NORMAL under WAL).
+    m_pgFullDurability = options.durability == Durability::Full;
+    if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
+                                                        : u"SET synchronous_commit = off"_s))
+        return sqlError(u"set synchronous_commit"_s, q);
+    return createOrMigrate();
+}
+
+Result<int> EventStore::checkOwnership(const QStringList &tables, const QString &whatItIs)
+{
     int schema = 0;
+    QSqlQuery q(m_db);
     if (tables.contains(u"es_meta"_s)) {
         if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) || !q.next())
             return Error::make(ErrorCode::NotAStore,
                                u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(m_label));
         schema = q.value(0).toInt();
-        q.finish();
         if (schema > SchemaVersion)
             return Error::make(ErrorCode::NewerSchema,
                                u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s
@@ -388,29 +383,20 @@ Status EventStore::initialisePostgres(const StoreAddress &address, const Options
                                    .arg(schema)
                                    .arg(SchemaVersion));
     } else if (!tables.isEmpty()) {
-        tables.sort();
-        return Error::make(ErrorCode::NotAStore,
-                           u"%1 is not an Eventscope store: the database has other tables (%2)"_s.arg(
-                               m_label, tables.mid(0, 5).join(u", "_s)));
-    } else if (options.mode != Mode::Create) {
-        return Error::make(ErrorCode::NotFound, u"%1 holds no Eventscope store yet (create one with `eventscope-cli "
-                                                "init`)"_s.arg(m_label));
+        return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: %2 (%3)"_s.arg(
+                                                     m_label, whatItIs, tables.mid(0, 5).join(u", "_s)));
     }
     if (m_readOnly) {
+        if (schema == 0)
+            return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: it is empty"_s.arg(m_label));
         if (schema < SchemaVersion)
             return Error::make(ErrorCode::Invalid,
                                u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s
                                    .arg(m_label)
                                    .arg(schema)
                                    .arg(SchemaVersion));
-        return {};
     }
-    // Normal gives up the last commits on a server crash, never consistency (like SQLite's NORMAL under WAL).
-    m_pgFullDurability = options.durability == Durability::Full;
-    if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
-                                                        : u"SET synchronous_commit = off"_s))
-        return sqlError(u"set synchronous_commit"_s, q);
-    return createOrMigrate();
+    return schema;
 }
 
 Status EventStore::createOrMigrate()
@@ -782,8 +768,8 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     }
 
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    QSqlQuery &ins = prepared(insertEventSql());
     result.events.reserve(prepared_.size());
+    QStringList correlations, actors;
     for (int i = 0; i < prepared_.size(); ++i) {
         const NewEvent &src = request.events[i];
         RecordedEvent e;
@@ -798,10 +784,24 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         e.schemaVersion = src.schemaVersion;
         e.hash = computeHash(prevHash, e);
         prevHash = e.hash;
-        const QString correlation = src.metadata.value(meta::CorrelationId).toString();
-        const QString actor = src.metadata.value(meta::Actor).toString();
-        bindEventRow(ins, e, correlation, actor);
+        correlations << src.metadata.value(meta::CorrelationId).toString();
+        actors << src.metadata.value(meta::Actor).toString();
+        result.events.append(std::move(e));
+    }
+    // SQLite inserts row by row (no round trips); PostgreSQL takes rows in
+    // multi-row INSERTs of 64, 32, ... 1 (a few kept statements), one round trip each.
+    for (int i = 0; i < result.events.size();) {
+        int rows = 1;
+        if (m_pg) {
+            rows = 64;
+            while (rows > result.events.size() - i)
+                rows /= 2;
+        }
+        QSqlQuery &ins = prepared(rows == 1 ? insertEventSql() : insertEventsSql(rows));
+        for (int r = 0; r < rows; ++r)
+            bindEventRow(ins, result.events.at(i + r), correlations.at(i + r), actors.at(i + r), r * EventColumns);
         if (!ins.exec()) {
+            const RecordedEvent &e = result.events.at(i);
             const QSqlError err = ins.lastError();
             if (isConstraintOn(err, "events.stream, events.version"_L1, "events_stream_version_key"_L1)) {
                 Error c = Error::make(ErrorCode::Conflict,
@@ -813,11 +813,12 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
                 return fail(c);
             }
             if (isConstraintOn(err, "events.event_id"_L1, "events_event_id_key"_L1))
-                return fail(Error::make(ErrorCode::DuplicateId,
-                                        u"event id %1 appears twice in the batch"_s.arg(e.eventId)));
+                return fail(Error::make(ErrorCode::DuplicateId, rows == 1
+                                            ? u"event id %1 appears twice in the batch"_s.arg(e.eventId)
+                                            : u"an event id appears twice in the batch"_s));
             return fail(sqlError(u"append to stream %1"_s.arg(request.stream), ins));
         }
-        result.events.append(std::move(e));
+        i += rows;
     }
     result.streamVersion = current + prepared_.size();
 
@@ -1385,21 +1386,31 @@ QString EventStore::insertEventSql()
            "schema_version, correlation_id, actor, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)"_s;
 }
 
-void EventStore::bindEventRow(QSqlQuery &ins, const RecordedEvent &e, const QString &correlationId,
-                              const QString &actor)
+QString EventStore::insertEventsSql(int rows)
 {
-    ins.bindValue(0, e.position);
-    ins.bindValue(1, e.stream);
-    ins.bindValue(2, e.version);
-    ins.bindValue(3, e.type);
-    ins.bindValue(4, e.eventId);
-    ins.bindValue(5, QString::fromUtf8(e.data));
-    ins.bindValue(6, QString::fromUtf8(e.metadata));
-    ins.bindValue(7, e.recordedMs);
-    ins.bindValue(8, e.schemaVersion);
-    ins.bindValue(9, correlationId.isEmpty() ? QVariant() : QVariant(correlationId));
-    ins.bindValue(10, actor.isEmpty() ? QVariant() : QVariant(actor));
-    ins.bindValue(11, QString::fromLatin1(e.hash));
+    QString sql = insertEventSql();
+    const QString values = u",(?,?,?,?,?,?,?,?,?,?,?,?)"_s;
+    sql.reserve(sql.size() + values.size() * rows);
+    for (int i = 1; i < rows; ++i)
+        sql += values;
+    return sql;
+}
+
+void EventStore::bindEventRow(QSqlQuery &ins, const RecordedEvent &e, const QString &correlationId,
+                              const QString &actor, int first)
+{
+    ins.bindValue(first + 0, e.position);
+    ins.bindValue(first + 1, e.stream);
+    ins.bindValue(first + 2, e.version);
+    ins.bindValue(first + 3, e.type);
+    ins.bindValue(first + 4, e.eventId);
+    ins.bindValue(first + 5, QString::fromUtf8(e.data));
+    ins.bindValue(first + 6, QString::fromUtf8(e.metadata));
+    ins.bindValue(first + 7, e.recordedMs);
+    ins.bindValue(first + 8, e.schemaVersion);
+    ins.bindValue(first + 9, correlationId.isEmpty() ? QVariant() : QVariant(correlationId));
+    ins.bindValue(first + 10, actor.isEmpty() ? QVariant() : QVariant(actor));
+    ins.bindValue(first + 11, QString::fromLatin1(e.hash));
 }
 
 // --- In-memory scratch stores (the what-if sandbox) ---

@@ -133,8 +133,11 @@ public:
     // The INSERT of one row of the events table (every column), and the binding
     // of an event to it: shared by append, import and the sandbox's copy.
     static QString insertEventSql();
+    // The same INSERT for `rows` rows at once; row r binds from r * EventColumns.
+    static QString insertEventsSql(int rows);
+    static constexpr int EventColumns = 12;
     static void bindEventRow(QSqlQuery &insert, const RecordedEvent &event, const QString &correlationId,
-                             const QString &actor);
+                             const QString &actor, int first = 0);
 
     // --- In-memory scratch stores (the what-if sandbox) ---
     // A named in-memory store that other connections (in other threads) can open
@@ -153,6 +156,8 @@ private:
     explicit EventStore(QObject *parent = nullptr);
     Status initialise(const QString &path, const Options &options);
     Status initialisePostgres(const StoreAddress &address, const Options &options);
+    // Is the database ours, and of a schema this version reads? Returns the stored schema (0: empty).
+    Result<int> checkOwnership(const QStringList &tables, const QString &whatItIs);
     Status createOrMigrate();
     QSqlQuery &prepared(const QString &sql);
     Error sqlError(const QString &what, const QSqlQuery &q) const;

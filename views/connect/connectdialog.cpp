@@ -155,8 +155,12 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     connect(m_port, &QSpinBox::valueChanged, this, &ConnectDialog::updateUrl);
     connect(m_sslMode, &QComboBox::currentIndexChanged, this, &ConnectDialog::updateUrl);
     connect(m_urlEdit, &QLineEdit::textEdited, this, [this](const QString &text) {
-        if (StoreAddress::isPostgresUrl(text))
-            setUrl(text);
+        if (!StoreAddress::isPostgresUrl(text))
+            return;
+        // The user is typing here: fill the fields from it, never rewrite it under the cursor.
+        m_urlIsSource = true;
+        setUrl(text);
+        m_urlIsSource = false;
     });
     connect(m_recent, &QComboBox::activated, this, [this](int index) {
         if (index > 0)
@@ -271,7 +275,7 @@ void ConnectDialog::updateUrl()
 {
     if (m_updating)
         return;
-    if (!m_urlEdit->hasFocus()) {
+    if (!m_urlIsSource) {
         m_urlEdit->setText(url());
         m_urlEdit->setCursorPosition(0); // the scheme and host first, not the tail of the query
     }

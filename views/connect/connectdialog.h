@@ -74,6 +74,7 @@ private:
     QDialogButtonBox *m_buttons;
     bool m_testing = false;
     bool m_updating = false;
+    bool m_urlIsSource = false; // set while the URL field drives the others
     int m_testGeneration = 0;
     QString m_testResult;
 };
