@@ -184,7 +184,7 @@ public:
     // ...]). The caller applies that event with project() (which normalises, or
     // reports the error) and goes on.
     //
-    // Rows are addressed by slotIds the caller assigns (slotIds: one int32 per key of
+    // Rows are addressed by slots the caller assigns (slotIds: one int32 per key of
     // the keys batch, in its order) and kept by the domain between the batches of
     // one session: rows ([[slot, row], ...] as JSON text, or empty) brings the
     // rows the domain does not hold yet that exist; any other slot it does not hold
