@@ -111,18 +111,13 @@ struct ReactionCommand {
 
 // The read side's batch protocol (Domain::projectionKeysBatch, then Domain::projectBatch).
 struct ProjectionKeyBatch {
-    // The distinct keys the events of the batch touch, up to stoppedAt (excluded)
-    // when stoppedAt >= 0: that event's keys could not be computed in the batch
-    // (key() threw or gave too many keys, an upcaster failed...): the per-event
-    // calls say why. The batch is then the events before it.
-    QStringList keys;
+    // The keys of each event of the batch the projection handles, in event order,
+    // flattened (UTF-8; a key repeats when several events touch it), up to
+    // stoppedAt (excluded) when stoppedAt >= 0: that event's keys could not be
+    // computed in the batch (key() threw or gave too many keys, an upcaster
+    // failed...): the per-event calls say why. The batch is then the events before it.
+    QList<QByteArray> keys;
     qsizetype stoppedAt = -1;
-};
-
-struct ProjectionRowChange {
-    QString key;
-    QJsonValue value;      // the row's new value; null: deleted
-    qint64 position = 0;   // the event that last changed it
 };
 
 struct ProjectionBatchResult {
@@ -130,7 +125,11 @@ struct ProjectionBatchResult {
     // batch, the next event needs the per-event calls (a handler failed, or
     // returned a row that needs normalising); nothing of it was applied.
     qsizetype done = 0;
-    QList<ProjectionRowChange> changes; // the rows whose value changed, in no particular order
+    // The rows whose value changed, as one flat JSON array (UTF-8): for each row
+    // its slot, the position of the event that last changed it, then 1 and the
+    // values of the declared columns in declaration order (each null or of its
+    // column's type), or 0 when the row was deleted.
+    QByteArray changes;
 };
 
 // The pipeline's view of a domain. Implementations: JsDomain (a domain pack).
@@ -176,14 +175,22 @@ public:
     }
     // Batched read side, for table projections (the hot path of rebuilds and live
     // following): projectionKeysBatch computes the keys of many events in one call
-    // and keeps the events; projectBatch then applies them given the current value
-    // of the keys they touch, and returns the rows that changed. Each event is
-    // applied as by the per-event calls (the same handler arguments, a handler sees
-    // the row as the previous event left it); an event is atomic, and the batch
-    // stops before the first event that throws or returns anything but null or a
-    // plain object of exactly the declared columns, each null or of its column's
-    // type (columns: [[name, "text"|"integer"|"real"], ...]). The caller applies
-    // that event with project() (which normalises, or reports the error) and goes on.
+    // and keeps the events; projectBatch then applies them and returns the rows
+    // that changed. Each event is applied as by the per-event calls (the same
+    // handler arguments, a handler sees the row as the previous event left it); an
+    // event is atomic, and the batch stops before the first event that throws or
+    // returns anything but null or a plain object of exactly the declared columns,
+    // each null or of its column's type (columns: [[name, "text"|"integer"|"real"],
+    // ...]). The caller applies that event with project() (which normalises, or
+    // reports the error) and goes on.
+    //
+    // Rows are addressed by slots the caller assigns (slotIds: one int32 per key of
+    // the keys batch, in its order) and kept by the domain between the batches of
+    // one session: rows ([[slot, row], ...] as JSON text, or empty) brings the
+    // rows the domain does not hold yet that exist; any other slot it does not hold
+    // is an absent row. A new session id, or reset, drops what the domain held.
+    // holdsBatchRows says whether the domain still holds the rows of a session (it
+    // holds one session per projection).
     // Implementations that do not batch return false from canProjectBatch().
     virtual bool canProjectBatch() const { return false; }
     virtual Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
@@ -195,15 +202,23 @@ public:
         Q_UNUSED(maxKeysPerEvent);
         return Error::make(ErrorCode::Invalid, QStringLiteral("this domain does not batch projections"));
     }
-    // rows: { key: row } for the keys of the last projectionKeysBatch call that have
-    // a row (absent keys left out); columns as above.
-    virtual Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonObject &rows,
-                                                       const QJsonArray &columns)
+    virtual Result<ProjectionBatchResult> projectBatch(const QString &projection, const QByteArray &slotIds,
+                                                       const QByteArray &rows, const QJsonArray &columns,
+                                                       quint64 session, bool reset)
     {
         Q_UNUSED(projection);
+        Q_UNUSED(slotIds);
         Q_UNUSED(rows);
         Q_UNUSED(columns);
+        Q_UNUSED(session);
+        Q_UNUSED(reset);
         return Error::make(ErrorCode::Invalid, QStringLiteral("this domain does not batch projections"));
+    }
+    virtual bool holdsBatchRows(const QString &projection, quint64 session) const
+    {
+        Q_UNUSED(projection);
+        Q_UNUSED(session);
+        return false;
     }
     // The schema version new events of this type are stored with (one past the highest upcaster).
     virtual int schemaVersion(const QString &eventType) const

@@ -1,4 +1,5 @@
 #include "jsdomain.h"
+#include "flatjsonreader.h"
 #include "scriptwatchdog.h"
 
 #include <QCryptographicHash>
@@ -86,6 +87,11 @@ const auto HostScript = uR"js(
                     return fail("upcasters." + type + "[" + v + "] returned " + describe(data) + " instead of the event data object");
             }
         }
+        // Empty metadata (most events) is made at once: the same own, enumerable,
+        // writable property the accessor leaves behind, without two defineProperty
+        // calls, which cost more than the rest of the event.
+        if (metadataText === "{}")
+            return { type: type, data: data, stream: stream, version: version, position: position, recordedAt: recordedAt, metadata: {} };
         const event = { type: type, data: data, stream: stream, version: version, position: position, recordedAt: recordedAt };
         Object.defineProperty(event, "__eventscopeMetadata", { value: metadataText });
         Object.defineProperty(event, "metadata", metadataAccessor);
@@ -136,6 +142,8 @@ const auto HostScript = uR"js(
 
     // The batch of projectionKeysBatch, kept for the projectBatch call that follows it.
     let batch = null;
+    // Table projections' rows between batches, by projection name (see projectBatch).
+    const tables = nullMap();
 
     // A table row as C++ would hand it over: the declared columns in the order of
     // the JSON text it writes (sorted names). Rows in a batch are always canonical.
@@ -146,12 +154,17 @@ const auto HostScript = uR"js(
     }
     // Exactly the declared columns, each null or already of its column's type:
     // then the per-event path would store it as it is (see ProjectionWriter::normalise).
+    // Globals looked up once: each lookup by name costs a runtime call per use here.
+    const objectProto = Object.prototype;
+    const getProto = Object.getPrototypeOf;
+    const objectKeys = Object.keys;
+    const hasOwn = Object.prototype.hasOwnProperty;
     function canonicalRow(row, columns) {
-        if (row === null || typeof row !== "object" || Object.getPrototypeOf(row) !== Object.prototype) return false;
-        if (Object.keys(row).length !== columns.length) return false;
+        if (row === null || typeof row !== "object" || getProto(row) !== objectProto) return false;
+        if (objectKeys(row).length !== columns.length) return false;
         for (let i = 0; i < columns.length; ++i) {
             const name = columns[i][0];
-            if (!Object.prototype.hasOwnProperty.call(row, name)) return false;
+            if (!hasOwn.call(row, name)) return false;
             const v = row[name];
             if (v === null) continue;
             switch (columns[i][1]) {
@@ -244,7 +257,10 @@ const auto HostScript = uR"js(
         },
         // The keys of a batch of events (one JSON array of [type, stream, version,
         // position, recordedAt, schemaVersion, data] and the metadata texts joined by
-        // NUL), as [stoppedAt, [the distinct keys]]. The events stay for projectBatch.
+        // NUL), as [stoppedAt, the keys of each handled event in order, flattened].
+        // The events stay for projectBatch. No dictionary keyed by row keys here: in
+        // this engine each new property name of an object costs microseconds, so
+        // C++ maps keys to slots (array indices) instead.
         keysBatch: function (keyFn, handlers, upcasters, eventsText, metadataText, maxKeys, name) {
             batch = null;
             let raw;
@@ -252,8 +268,8 @@ const auto HostScript = uR"js(
             const metadata = metadataText.split("\u0000");
             const events = [];
             const keys = [];
-            const distinct = [];
-            const seen = nullMap();
+            const out = [-1];
+            const fnKey = typeof keyFn === "function";
             let stoppedAt = -1;
             for (let i = 0; i < raw.length; ++i) {
                 const r = raw[i];
@@ -261,81 +277,125 @@ const auto HostScript = uR"js(
                 let k;
                 try {
                     const event = makeEventFrom(upcasters, r[0], r[6], r[1], r[2], r[3], r[4], metadata[i], r[5]);
-                    k = event === FAIL ? FAIL : keysOf(keyFn, event, name);
+                    if (event === FAIL) {
+                        k = FAIL;
+                    } else if (fnKey) {
+                        // The usual case, one non-empty string, without the arrays of keysOf.
+                        k = keyFn(event);
+                        if (typeof k !== "string" || k === "") k = keysOf(function () { return k; }, event, name);
+                    } else {
+                        k = keysOf(keyFn, event, name);
+                    }
                     events.push(event);
                 } catch (e) { k = FAIL; }
-                if (k === FAIL || k.length > maxKeys) { stoppedAt = i; break; }
-                for (let j = 0; j < k.length; ++j) {
-                    if (seen[k[j]] !== true) { seen[k[j]] = true; distinct.push(k[j]); }
-                }
+                if (k === FAIL || (typeof k !== "string" && k.length > maxKeys)) { stoppedAt = i; break; }
+                if (typeof k === "string") out.push(k);
+                else for (let j = 0; j < k.length; ++j) out.push(k[j]);
                 keys.push(k);
             }
             lastError = undefined;
-            batch = { name: name, events: events, keys: keys, distinct: distinct };
-            return JSON.stringify([stoppedAt, distinct]);
+            batch = { name: name, events: events, keys: keys };
+            out[0] = stoppedAt;
+            return JSON.stringify(out);
         },
-        // Applies the batch of keysBatch given the rows of its keys ({ key: row },
-        // absent keys left out) and returns [done, [[key, position, row|null], ...]]
-        // for the rows that changed.
-        projectBatch: function (handlers, rowsText, columnsText, name) {
+        // Applies the batch of keysBatch. slotsBuffer (an ArrayBuffer of int32) gives
+        // the slot of each key keysBatch returned, in the same order. Rows are kept
+        // here by slot between batches of the same session: rowsText ("" or
+        // [[slot, row], ...]) brings the rows of slots this engine does not hold yet
+        // that exist; a slot without a row is an absent row. A new session (or reset)
+        // starts empty. Returns [done, then for each changed row: slot, position, 1 and
+        // the values of the columns in declared order, or slot, position, 0 when deleted].
+        projectBatch: function (handlers, slotsBuffer, rowsText, columnsText, name, session, reset) {
             const b = batch;
             batch = null;
             if (b === null || b.name !== name) return fail("projectBatch for " + name + " without its keysBatch");
-            const columns = JSON.parse(columnsText);
-            const names = columns.map(function (c) { return c[0]; }).sort();
-            const rows = JSON.parse(rowsText);
-            // key -> [value, position, dirty]
-            const state = nullMap();
-            for (let i = 0; i < b.distinct.length; ++i) {
-                const key = b.distinct[i];
-                const row = Object.prototype.hasOwnProperty.call(rows, key) ? rows[key] : null;
-                state[key] = [row, 0, false];
+            let t = tables[name];
+            if (t === undefined || reset || t.session !== session || t.columnsText !== columnsText) {
+                const columns = JSON.parse(columnsText);
+                t = {
+                    session: session, columnsText: columnsText, columns: columns,
+                    order: columns.map(function (c) { return c[0]; }),
+                    names: columns.map(function (c) { return c[0]; }).sort(),
+                    rows: [], pos: [], stamp: [], epoch: 0
+                };
+                tables[name] = t;
             }
+            const columns = t.columns, names = t.names, order = t.order;
+            const rows = t.rows, pos = t.pos, stamp = t.stamp;
+            const epoch = ++t.epoch;
+            if (rowsText !== "") {
+                const supplied = JSON.parse(rowsText);
+                for (let i = 0; i < supplied.length; ++i) rows[supplied[i][0]] = supplied[i][1];
+            }
+            const slots = new Int32Array(slotsBuffer);
+            const dirty = [];
+            let next = 0; // the next entry of slots
             let done = 0;
             for (let i = 0; i < b.keys.length; ++i) {
                 const keys = b.keys[i];
-                if (keys !== null && keys.length > 0) {
+                if (keys !== null) {
                     const event = b.events[i];
                     const handler = handlers[event.type];
-                    // The event is atomic: its rows are changed in copies first.
-                    const touched = keys.length === 1 ? null : nullMap();
-                    const entries = [];
-                    let ok = true;
-                    for (let j = 0; j < keys.length; ++j) {
-                        const key = keys[j];
-                        let entry = touched === null ? undefined : touched[key];
-                        if (entry === undefined) {
-                            const s = state[key];
-                            entry = [s[0], s[1], s[2], key];
-                            if (touched !== null) touched[key] = entry;
-                            entries.push(entry);
-                        }
-                        let next;
+                    if (typeof keys === "string") {
+                        const slot = slots[next++];
+                        let row = rows[slot];
+                        if (row === undefined) row = null;
+                        let value;
                         try {
-                            next = handler(entry[0] === null ? null : copyRow(entry[0], names), event, key);
-                        } catch (e) { ok = false; break; }
-                        if (next !== null && !canonicalRow(next, columns)) { ok = false; break; }
-                        if (!sameRow(next, entry[0], names)) {
-                            entry[0] = next;
-                            entry[1] = event.position;
-                            entry[2] = true;
+                            value = handler(row === null ? null : copyRow(row, names), event, keys);
+                        } catch (e) { break; }
+                        if (value !== null && !canonicalRow(value, columns)) break;
+                        if (!sameRow(value, row, names)) {
+                            rows[slot] = value;
+                            pos[slot] = event.position;
+                            if (stamp[slot] !== epoch) { stamp[slot] = epoch; dirty.push(slot); }
                         }
-                    }
-                    if (!ok) break;
-                    for (let j = 0; j < entries.length; ++j) {
-                        const e = entries[j];
-                        state[e[3]] = [e[0], e[1], e[2]];
+                    } else if (keys.length > 0) {
+                        // The event is atomic: its rows are changed in copies first.
+                        const entries = []; // [slot, row, changed]
+                        let ok = true;
+                        for (let j = 0; j < keys.length; ++j) {
+                            const slot = slots[next++];
+                            let entry = null;
+                            for (let x = 0; x < entries.length; ++x) {
+                                if (entries[x][0] === slot) { entry = entries[x]; break; }
+                            }
+                            if (entry === null) {
+                                const row = rows[slot];
+                                entry = [slot, row === undefined ? null : row, false];
+                                entries.push(entry);
+                            }
+                            let value;
+                            try {
+                                value = handler(entry[1] === null ? null : copyRow(entry[1], names), event, keys[j]);
+                            } catch (e) { ok = false; break; }
+                            if (value !== null && !canonicalRow(value, columns)) { ok = false; break; }
+                            if (!sameRow(value, entry[1], names)) { entry[1] = value; entry[2] = true; }
+                        }
+                        if (!ok) break;
+                        for (let j = 0; j < entries.length; ++j) {
+                            const e = entries[j];
+                            if (!e[2]) continue;
+                            rows[e[0]] = e[1];
+                            pos[e[0]] = event.position;
+                            if (stamp[e[0]] !== epoch) { stamp[e[0]] = epoch; dirty.push(e[0]); }
+                        }
                     }
                 }
                 done = i + 1;
             }
-            const changes = [];
-            for (let i = 0; i < b.distinct.length; ++i) {
-                const key = b.distinct[i];
-                const s = state[key];
-                if (s[2]) changes.push([key, s[1], s[0]]);
+            const out = [done];
+            for (let i = 0; i < dirty.length; ++i) {
+                const slot = dirty[i];
+                const row = rows[slot];
+                if (row === null) {
+                    out.push(slot, pos[slot], 0);
+                } else {
+                    out.push(slot, pos[slot], 1);
+                    for (let j = 0; j < order.length; ++j) out.push(row[order[j]]);
+                }
             }
-            return JSON.stringify([done, changes]);
+            return JSON.stringify(out);
         },
         takeError: function () { const e = lastError; lastError = undefined; return e; },
         parse: function (text) { return JSON.parse(text); },
@@ -667,6 +727,7 @@ public:
     QJSValue m_project;
     QJSValue m_keysBatch;
     QJSValue m_projectBatch;
+    QHash<QString, quint64> m_batchSessions; // projection -> the session whose rows the engine holds
     QHash<QString, int> m_schemaVersions; // event type -> current version, when above 1
     QJSValue m_fail;
     QJSValue m_takeError;
@@ -1403,40 +1464,60 @@ Result<ProjectionKeyBatch> JsDomain::projectionKeysBatch(const QString &projecti
     });
     if (!result)
         return result.error();
-    const QJsonArray out = QJsonDocument::fromJson(result->toString().toUtf8()).array();
+    const QByteArray out = result->toString().toUtf8();
+    FlatJsonReader reader(out);
     ProjectionKeyBatch batch;
-    batch.stoppedAt = qsizetype(out.at(0).toDouble(-1));
-    const QJsonArray keys = out.at(1).toArray();
-    batch.keys.reserve(keys.size());
-    for (const QJsonValue &key : keys)
-        batch.keys.append(key.toString());
+    if (!reader.next() || reader.kind() != FlatJsonReader::Kind::Number)
+        return Error::make(ErrorCode::Script, u"internal error: the keys of a batch for %1 are unreadable"_s.arg(
+                                                  projection));
+    batch.stoppedAt = qsizetype(reader.number());
+    batch.keys.reserve(count);
+    while (reader.next())
+        batch.keys.append(reader.string().toByteArray());
+    if (reader.failed())
+        return Error::make(ErrorCode::Script, u"internal error: the keys of a batch for %1 are unreadable"_s.arg(
+                                                  projection));
     return batch;
 }
 
-Result<ProjectionBatchResult> JsDomain::projectBatch(const QString &projection, const QJsonObject &rows,
-                                                     const QJsonArray &columns)
+Result<ProjectionBatchResult> JsDomain::projectBatch(const QString &projection, const QByteArray &slotIds,
+                                                     const QByteArray &rows, const QJsonArray &columns,
+                                                     quint64 session, bool reset)
 {
     Impl &d = *m_impl;
     const auto it = d.m_projections.constFind(projection);
     if (it == d.m_projections.cend())
         return Error::make(ErrorCode::NotFound, u"the pack has no projection "_s + projection);
+    // Whatever happens now, the engine holds this session's rows only if the call succeeds.
+    d.m_batchSessions.remove(projection);
+    // The slots go in as an ArrayBuffer (an Int32Array inside): no parsing.
     const QJSValueList args{it->handlers,
-                            QJSValue(QString::fromUtf8(QJsonDocument(rows).toJson(QJsonDocument::Compact))),
+                            d.m_engine.toScriptValue(slotIds),
+                            QJSValue(QString::fromUtf8(rows)),
                             QJSValue(QString::fromUtf8(QJsonDocument(columns).toJson(QJsonDocument::Compact))),
-                            QJSValue(projection)};
+                            QJSValue(projection),
+                            QJSValue(double(session)),
+                            QJSValue(reset)};
     auto result = d.call(d.m_projectBatch, args, [&]() -> QString { return u"while projecting into "_s + projection; });
     if (!result)
         return result.error();
-    const QJsonArray out = QJsonDocument::fromJson(result->toString().toUtf8()).array();
     ProjectionBatchResult r;
-    r.done = qsizetype(out.at(0).toDouble());
-    const QJsonArray changes = out.at(1).toArray();
-    r.changes.reserve(changes.size());
-    for (const QJsonValue &c : changes) {
-        const QJsonArray change = c.toArray();
-        r.changes.append({change.at(0).toString(), change.at(2), qint64(change.at(1).toDouble())});
-    }
+    r.changes = result->toString().toUtf8();
+    // The first value is the number of events done; the caller reads the rest.
+    const qsizetype comma = r.changes.indexOf(',');
+    bool ok = false;
+    r.done = r.changes.mid(1, (comma < 0 ? r.changes.size() - 1 : comma) - 1).trimmed().toLongLong(&ok);
+    if (!ok || !r.changes.startsWith('['))
+        return Error::make(ErrorCode::Script, u"internal error: the result of a batch for %1 is unreadable"_s.arg(
+                                                  projection));
+    d.m_batchSessions.insert(projection, session);
     return r;
+}
+
+bool JsDomain::holdsBatchRows(const QString &projection, quint64 session) const
+{
+    const auto it = m_impl->m_batchSessions.constFind(projection);
+    return it != m_impl->m_batchSessions.cend() && *it == session;
 }
 
 Result<QJsonValue> JsDomain::project(const QString &projection, const QJsonValue &current, const RecordedEvent &event,

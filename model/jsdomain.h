@@ -45,8 +45,10 @@ public:
     bool canProjectBatch() const override;
     Result<ProjectionKeyBatch> projectionKeysBatch(const QString &projection, const RecordedEvent *events,
                                                    qsizetype count, qsizetype maxKeysPerEvent) override;
-    Result<ProjectionBatchResult> projectBatch(const QString &projection, const QJsonObject &rows,
-                                               const QJsonArray &columns) override;
+    Result<ProjectionBatchResult> projectBatch(const QString &projection, const QByteArray &slotIds,
+                                               const QByteArray &rows, const QJsonArray &columns, quint64 session,
+                                               bool reset) override;
+    bool holdsBatchRows(const QString &projection, quint64 session) const override;
 
     // Re-reads the pack from its file. On success the new code is in use and the
     // result says what changed (aggregates, commands, projections, reactions);

@@ -1,9 +1,16 @@
 #include "projectionwriter.h"
 
+#include "flatjsonreader.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QSqlDriver>
 
+#include <sqlite3.h>
+
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <optional>
 
 using namespace Qt::StringLiterals;
@@ -18,6 +25,10 @@ constexpr qsizetype MaxCachedRows = 50000;
 constexpr qsizetype MaxKnownKeys = 4'000'000;
 // A runaway key() returning thousands of keys per event is a pack bug.
 constexpr qsizetype MaxKeysPerEvent = 10000;
+
+// Batch sessions: unique across writers, so that the domain never mistakes one
+// writer's rows (live, shadow, a scratch store) for another's.
+std::atomic<quint64> nextSession{1};
 
 QString describe(const QJsonValue &v)
 {
@@ -169,6 +180,14 @@ ProjectionWriter::ProjectionWriter(ReadStore *store, ProjectionSchema schema, Re
     }
 }
 
+ProjectionWriter::~ProjectionWriter()
+{
+    if (m_nativeUpsert)
+        sqlite3_finalize(m_nativeUpsert);
+    if (m_nativeDelete)
+        sqlite3_finalize(m_nativeDelete);
+}
+
 void ProjectionWriter::setFresh(bool fresh)
 {
     m_fresh = fresh;
@@ -201,6 +220,24 @@ Result<ProjectionWriter::Entry *> ProjectionWriter::entry(const QString &key)
         q.finish();
     }
     return &m_cache.insert(key, e).value();
+}
+
+Result<QJsonValue> ProjectionWriter::currentValue(const QString &key)
+{
+    auto it = m_cache.constFind(key);
+    if (it != m_cache.cend())
+        return it->value;
+    if (m_fresh && !m_known.contains(key))
+        return QJsonValue(QJsonValue::Null);
+    QSqlQuery &q = m_store->prepared(m_select);
+    q.bindValue(0, key);
+    if (!q.exec())
+        return m_store->sqlError(u"read %1 of projection %2"_s.arg(key, m_schema.name), q);
+    QJsonValue value = QJsonValue::Null;
+    if (q.next())
+        value = ReadStore::decodeValue(m_schema, q, 2);
+    q.finish();
+    return value;
 }
 
 Error ProjectionWriter::handlerError(const RecordedEvent &event, const QString &key, const QString &message) const
@@ -322,6 +359,9 @@ Status ProjectionWriter::apply(Domain *domain, const RecordedEvent &event)
             restore();
             return handlerError(event, key, u"key() returned an empty key"_s);
         }
+        // The domain's copy of this row (batches) is about to be out of date.
+        if (!m_slotOf.isEmpty())
+            m_slotOf.remove(key.toUtf8());
         const bool seen = std::any_of(undo.cbegin(), undo.cend(), [&key](const Saved &s) { return s.key == key; });
         if (!seen) {
             auto cached = m_cache.constFind(key);
@@ -357,6 +397,14 @@ Status ProjectionWriter::apply(Domain *domain, const RecordedEvent &event)
     return {};
 }
 
+void ProjectionWriter::resetSlots()
+{
+    m_slotOf.clear();
+    m_slotKeys.clear();
+    m_session = nextSession++;
+    m_resetSlots = true;
+}
+
 Result<qsizetype> ProjectionWriter::applyBatch(Domain *domain, const RecordedEvent *events, qsizetype count)
 {
     auto keys = domain->projectionKeysBatch(m_schema.name, events, count, MaxKeysPerEvent);
@@ -365,26 +413,186 @@ Result<qsizetype> ProjectionWriter::applyBatch(Domain *domain, const RecordedEve
     const qsizetype usable = keys->stoppedAt >= 0 ? qMin(keys->stoppedAt, count) : count;
     if (usable == 0)
         return qsizetype(0);
-    QJsonObject rows;
-    for (const QString &key : std::as_const(keys->keys)) {
-        auto e = entry(key);
-        if (!e)
-            return e.error();
-        if (!(*e)->value.isNull())
-            rows.insert(key, (*e)->value);
+    if (domain != m_batchDomain || m_session == 0 || !domain->holdsBatchRows(m_schema.name, m_session))
+        resetSlots();
+    // A slot for each key; the rows of new slotIds that exist go along.
+    QByteArray slotIds(keys->keys.size() * qsizetype(sizeof(qint32)), Qt::Uninitialized);
+    auto *slotAt = reinterpret_cast<qint32 *>(slotIds.data());
+    QByteArray rows;
+    for (qsizetype i = 0; i < keys->keys.size(); ++i) {
+        const QByteArray &key = keys->keys.at(i);
+        auto it = m_slotOf.constFind(key);
+        if (it != m_slotOf.cend()) {
+            slotAt[i] = *it;
+            continue;
+        }
+        const qint32 slot = qint32(m_slotKeys.size());
+        m_slotKeys.append(key);
+        m_slotOf.insert(key, slot);
+        slotAt[i] = slot;
+        auto value = currentValue(QString::fromUtf8(key));
+        if (!value)
+            return value.error();
+        if (value->isObject()) {
+            rows += rows.isEmpty() ? "[[" : ",[";
+            rows += QByteArray::number(slot) + ',' + QJsonDocument(value->toObject()).toJson(QJsonDocument::Compact) +
+                ']';
+        }
     }
-    auto result = domain->projectBatch(m_schema.name, rows, m_batchColumns);
-    if (!result)
+    if (!rows.isEmpty())
+        rows += ']';
+    auto result = domain->projectBatch(m_schema.name, slotIds, rows, m_batchColumns, m_session, m_resetSlots);
+    if (!result) {
+        resetSlots();
         return qsizetype(-1);
-    for (const ProjectionRowChange &c : std::as_const(result->changes)) {
-        auto it = m_cache.find(c.key);
-        if (it == m_cache.end())
-            return qsizetype(-1); // cannot happen: every key was loaded above
-        it->value = c.value.isObject() ? c.value : QJsonValue(QJsonValue::Null);
-        it->position = c.position;
-        m_dirty.insert(c.key);
+    }
+    m_resetSlots = false;
+    m_batchDomain = domain;
+    if (auto st = writeChanges(result->changes); !st) {
+        resetSlots();
+        return st.error();
     }
     return qBound<qsizetype>(0, result->done, usable);
+}
+
+Status ProjectionWriter::writeChanges(const QByteArray &changes)
+{
+    FlatJsonReader r(changes);
+    const auto unreadable = [this] {
+        return Error::make(ErrorCode::Script, u"internal error: the rows a batch changed in projection %1 are "
+                                              "unreadable"_s.arg(m_schema.name));
+    };
+    if (!r.next())
+        return unreadable(); // the number of events done, read by the domain
+    while (r.next()) {
+        const qsizetype slot = qsizetype(r.number());
+        if (slot < 0 || slot >= m_slotKeys.size() || !r.next())
+            return unreadable();
+        const qint64 position = qint64(r.number());
+        if (!r.next())
+            return unreadable();
+        const bool present = r.number() != 0;
+        const QByteArray &keyUtf8 = m_slotKeys.at(slot);
+        const QString key = QString::fromUtf8(keyUtf8);
+        // The row's value now lives in SQL (and in the domain): any older copy here goes.
+        m_cache.remove(key);
+        m_dirty.remove(key);
+        if (present || !m_fresh || m_known.contains(key)) {
+            if (auto st = writeRow(keyUtf8, position, &r, present); !st)
+                return st;
+        }
+        if (r.failed())
+            return unreadable();
+        if (m_fresh) {
+            if (present)
+                m_known.insert(key);
+            else
+                m_known.remove(key);
+        }
+        m_written.insert(key);
+    }
+    if (r.failed())
+        return unreadable();
+    return {};
+}
+
+Status ProjectionWriter::writeRow(const QByteArray &key, qint64 position, FlatJsonReader *values, bool present)
+{
+    const qsizetype columns = m_schema.columns.size();
+    if (!m_nativeTried) {
+        m_nativeTried = true;
+        const QVariant handle = m_store->database().driver() ? m_store->database().driver()->handle() : QVariant();
+        if (handle.isValid() && std::strcmp(handle.typeName(), "sqlite3*") == 0) {
+            sqlite3 *db = *static_cast<sqlite3 *const *>(handle.constData());
+            const QByteArray upsert = m_upsert.toUtf8();
+            const QByteArray remove = m_delete.toUtf8();
+            if (db && sqlite3_prepare_v3(db, upsert.constData(), -1, SQLITE_PREPARE_PERSISTENT, &m_nativeUpsert,
+                                         nullptr) == SQLITE_OK &&
+                sqlite3_prepare_v3(db, remove.constData(), -1, SQLITE_PREPARE_PERSISTENT, &m_nativeDelete, nullptr) ==
+                    SQLITE_OK) {
+                m_db = db;
+            } else {
+                sqlite3_finalize(m_nativeUpsert);
+                sqlite3_finalize(m_nativeDelete);
+                m_nativeUpsert = m_nativeDelete = nullptr;
+            }
+        }
+    }
+    const auto what = [&] {
+        return (present ? u"write %1 of projection %2"_s : u"delete %1 from projection %2"_s)
+            .arg(QString::fromUtf8(key), m_schema.name);
+    };
+    if (m_db) {
+        sqlite3_stmt *s = present ? m_nativeUpsert : m_nativeDelete;
+        sqlite3_bind_text(s, 1, key.constData(), int(key.size()), SQLITE_TRANSIENT);
+        if (present) {
+            sqlite3_bind_int64(s, 2, position);
+            for (qsizetype i = 0; i < columns; ++i) {
+                if (!values->next())
+                    return {}; // the caller reports the unreadable text
+                const int at = int(3 + i);
+                switch (values->kind()) {
+                case FlatJsonReader::Kind::Null:
+                    sqlite3_bind_null(s, at);
+                    break;
+                case FlatJsonReader::Kind::String:
+                    sqlite3_bind_text(s, at, values->string().data(), int(values->string().size()),
+                                      SQLITE_TRANSIENT);
+                    break;
+                case FlatJsonReader::Kind::Number:
+                case FlatJsonReader::Kind::Bool: {
+                    const double d = values->kind() == FlatJsonReader::Kind::Bool ? double(values->boolean())
+                                                                                   : values->number();
+                    // As ReadStore::toSql binds a canonical value of the column's type.
+                    if (m_schema.columns.at(i).type == ColumnSpec::Type::Integer && d == std::floor(d) &&
+                        std::fabs(d) < 9.0e15)
+                        sqlite3_bind_int64(s, at, qint64(d));
+                    else
+                        sqlite3_bind_double(s, at, d);
+                    break;
+                }
+                }
+            }
+        }
+        const int rc = sqlite3_step(s);
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+        if (rc != SQLITE_DONE) {
+            const QString message = QString::fromUtf8(sqlite3_errmsg(m_db));
+            return Error::make(message.contains(u"readonly"_s) ? ErrorCode::ReadOnly : ErrorCode::Io,
+                               what() + u": "_s + message);
+        }
+        return {};
+    }
+    // Another driver: the prepared statements of the per-event path.
+    QSqlQuery &q = m_store->prepared(present ? m_upsert : m_delete);
+    q.bindValue(0, QString::fromUtf8(key));
+    if (present) {
+        q.bindValue(1, position);
+        for (qsizetype i = 0; i < columns; ++i) {
+            if (!values->next())
+                return {};
+            QVariant v;
+            switch (values->kind()) {
+            case FlatJsonReader::Kind::Null:
+                break;
+            case FlatJsonReader::Kind::String:
+                v = QString::fromUtf8(values->string());
+                break;
+            case FlatJsonReader::Kind::Number:
+            case FlatJsonReader::Kind::Bool:
+                v = ReadStore::toSql(m_schema.columns.at(i),
+                                     values->kind() == FlatJsonReader::Kind::Bool ? QJsonValue(values->boolean())
+                                                                                  : QJsonValue(values->number()));
+                break;
+            }
+            q.bindValue(int(2 + i), v);
+        }
+    }
+    if (!q.exec())
+        return m_store->sqlError(what(), q);
+    q.finish();
+    return {};
 }
 
 Result<qsizetype> ProjectionWriter::applyEvents(Domain *domain, const RecordedEvent *events, qsizetype count,
@@ -554,15 +762,22 @@ Result<QStringList> ProjectionWriter::flush()
                 m_known.remove(key);
         }
         changed << key;
+        m_written.remove(key);
     }
+    // Rows the batches wrote already.
+    for (const QString &key : std::as_const(m_written))
+        changed << key;
     return changed;
 }
 
 void ProjectionWriter::committed()
 {
     m_dirty.clear();
+    m_written.clear();
     if (m_cache.size() > MaxCachedRows)
         m_cache.clear();
+    if (m_slotKeys.size() > MaxCachedRows)
+        resetSlots();
     if (m_fresh && m_known.size() > MaxKnownKeys) {
         m_fresh = false;
         m_known.clear();
@@ -572,7 +787,9 @@ void ProjectionWriter::committed()
 void ProjectionWriter::discard()
 {
     m_dirty.clear();
+    m_written.clear();
     m_cache.clear();
+    resetSlots(); // the domain holds rows the rollback undid
     if (m_fresh) {
         // What the rollback undid is unknown: read from now on.
         m_fresh = false;

@@ -7,7 +7,12 @@
 #include <QHash>
 #include <QSet>
 
+struct sqlite3;
+struct sqlite3_stmt;
+
 namespace es {
+
+class FlatJsonReader;
 
 // Applies events to one projection's tables (live, shadow, or a scratch
 // store's) through the domain's handlers, with a write-back cache: each key is
@@ -22,6 +27,9 @@ namespace es {
 class ProjectionWriter {
 public:
     ProjectionWriter(ReadStore *store, ProjectionSchema schema, ReadStore::Tables tables);
+    ~ProjectionWriter();
+    ProjectionWriter(const ProjectionWriter &) = delete;
+    ProjectionWriter &operator=(const ProjectionWriter &) = delete;
 
     const ProjectionSchema &schema() const { return m_schema; }
     ReadStore::Tables tables() const { return m_tables; }
@@ -47,7 +55,7 @@ public:
     // After a rollback: nothing written is known any more.
     void discard();
 
-    bool hasPendingWrites() const { return !m_dirty.isEmpty(); }
+    bool hasPendingWrites() const { return !m_dirty.isEmpty() || !m_written.isEmpty(); }
 
 private:
     struct Entry {
@@ -60,6 +68,8 @@ private:
     };
 
     Result<Entry *> entry(const QString &key);
+    // The current value of a key (null: absent), without caching it.
+    Result<QJsonValue> currentValue(const QString &key);
     // One batched round over events[0..count): the number applied (a prefix), or -1
     // when the domain's batch call itself failed (then nothing was applied).
     Result<qsizetype> applyBatch(Domain *domain, const RecordedEvent *events, qsizetype count);
@@ -67,6 +77,11 @@ private:
                                  QByteArray *encoded) const;
     Error handlerError(const RecordedEvent &event, const QString &key, const QString &message) const;
     Status writeEntry(const QString &key, Entry &e);
+    // Writes the rows a batch changed (ProjectionBatchResult::changes) at once.
+    Status writeChanges(const QByteArray &changes);
+    Status writeRow(const QByteArray &key, qint64 position, FlatJsonReader *values, bool present);
+    // Forgets which rows the domain holds: the next batch starts a new session.
+    void resetSlots();
 
     ReadStore *m_store;
     ProjectionSchema m_schema;
@@ -86,6 +101,22 @@ private:
     QSet<QString> m_dirty;
     bool m_fresh = false;
     QSet<QString> m_known; // fresh mode: the keys that have a row
+
+    // Batches: the domain keeps the rows between batches, by slot (an index the
+    // writer assigns to each key). The batch's changed rows are written at once
+    // (in the caller's transaction); m_written keeps their keys for flush().
+    QHash<QByteArray, qint32> m_slotOf; // UTF-8 key -> slot
+    QList<QByteArray> m_slotKeys;       // slot -> UTF-8 key
+    quint64 m_session = 0;
+    bool m_resetSlots = true;
+    Domain *m_batchDomain = nullptr;
+    QSet<QString> m_written;
+    // QSQLITE: the driver's own handle and statements kept prepared (binding a
+    // QVariant per value through QtSql cost more than the rest of a write).
+    sqlite3 *m_db = nullptr;
+    sqlite3_stmt *m_nativeUpsert = nullptr;
+    sqlite3_stmt *m_nativeDelete = nullptr;
+    bool m_nativeTried = false;
 };
 
 } // namespace es
