@@ -9,6 +9,7 @@
 //   6. rebuild of a JavaScript table projection (shop Orders)
 //   7. live lag of the read side at 1,000 events/s
 
+#include "benchsupport.h"
 #include "cli.h"
 
 #include "commandpipeline.h"
@@ -52,6 +53,8 @@
 using namespace Qt::StringLiterals;
 using namespace es;
 
+using namespace benchsupport;
+
 namespace {
 
 constexpr int BatchSize = 1000;
@@ -64,16 +67,6 @@ constexpr double ScanTarget = 0.25;
 const char *const EventTypes[] = {"Deposited", "Withdrawn", "Noted", "Tagged"};
 constexpr int EventTypeCount = int(std::size(EventTypes));
 
-void progress(const QString &line)
-{
-    err() << "bench: " << line << Qt::endl;
-}
-
-double seconds(qint64 ns)
-{
-    return double(ns) / 1e9;
-}
-
 double median(std::vector<double> v)
 {
     if (v.empty())
@@ -82,49 +75,6 @@ double median(std::vector<double> v)
     const size_t n = v.size();
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
-
-// Nearest-rank percentile of nanosecond samples, in milliseconds.
-double percentileMs(std::vector<qint64> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    size_t rank = size_t(std::ceil(p * double(v.size())));
-    rank = std::clamp<size_t>(rank, 1, v.size());
-    return double(v[rank - 1]) / 1e6;
-}
-
-// Random version-4 UUID text without Qt's per-call system entropy: the raw
-// baselines need unique ids at the cost SQLite itself would see.
-class FastUuid {
-public:
-    FastUuid()
-        : m_rng(std::random_device{}())
-    {
-    }
-    const char *next()
-    {
-        static const char hex[] = "0123456789abcdef";
-        const quint64 halves[2] = {m_rng(), m_rng()};
-        int k = 0;
-        for (int i = 0; i < 32; ++i) {
-            if (i == 8 || i == 12 || i == 16 || i == 20)
-                m_buf[k++] = '-';
-            int nibble = int((halves[i / 16] >> ((15 - i % 16) * 4)) & 0xf);
-            if (i == 12)
-                nibble = 4;
-            else if (i == 16)
-                nibble = 8 | (nibble & 3);
-            m_buf[k++] = hex[nibble];
-        }
-        m_buf[36] = '\0';
-        return m_buf;
-    }
-
-private:
-    std::mt19937_64 m_rng;
-    char m_buf[37] = {};
-};
 
 // --- raw SQLite ------------------------------------------------------------
 
@@ -243,27 +193,7 @@ Status createSchema(const QString &path)
     return {};
 }
 
-// --- payloads --------------------------------------------------------------
-
-QJsonObject benchPayload(qint64 i)
-{
-    static const QString memo = u"benchmark payload: a transfer note of about the size that a real business event carries"_s;
-    static const QJsonArray tags{u"alpha"_s, u"beta"_s, u"gamma"_s};
-    return QJsonObject{
-        {u"accountId"_s, u"acc-%1"_s.arg(i % 100000, 6, 10, QChar(u'0'))},
-        {u"amount"_s, double(i % 100000) / 100.0 + 0.01},
-        {u"currency"_s, u"EUR"_s},
-        {u"memo"_s, memo},
-        {u"seq"_s, i},
-        {u"tags"_s, tags},
-    };
-}
-
-QJsonObject benchMetadata(qint64 batch)
-{
-    return QJsonObject{{QString(meta::Actor), u"bench"_s},
-                       {QString(meta::CorrelationId), u"bench-corr-%1"_s.arg(batch)}};
-}
+// --- payloads (benchPayload and benchMetadata are in benchsupport.h) ---------
 
 QByteArray compact(const QJsonObject &o)
 {
@@ -712,6 +642,8 @@ Status benchLoad(Context &c, LoadFigure &f)
 Status benchScan(Context &c, ScanFigure &f)
 {
     EventStore *store = c.appendStore.get();
+    if (!store) // --only without append: there is nothing to scan
+        return Error::make(ErrorCode::Invalid, u"the scan reads the batched append's store: run it with --only append,scan"_s);
     const QString path = store->path();
     RawDb db;
     if (auto st = db.open(path, true); !st)

@@ -10,6 +10,7 @@
 // databases (es_bench_engine, es_bench_raw) created on the server and dropped
 // at the end; the URL's user needs CREATEDB. libpq is linked for the baseline
 // only: it is what QPSQL itself drives, so it is the ceiling of any Qt client.
+#include "benchsupport.h"
 #include "cli.h"
 
 #include "commandpipeline.h"
@@ -40,6 +41,7 @@
 
 using namespace Qt::StringLiterals;
 using namespace es;
+using namespace benchsupport;
 
 namespace {
 
@@ -47,42 +49,6 @@ constexpr int BatchSize = 1000;
 constexpr int ChunkBatches = 10;
 constexpr int CommandChunk = 100;
 constexpr int Accounts = 100;
-
-void note(const QString &line)
-{
-    err() << "bench: " << line << Qt::endl;
-}
-
-double secondsOf(qint64 ns)
-{
-    return double(ns) / 1e9;
-}
-
-double percentileMs(std::vector<qint64> v, double p)
-{
-    if (v.empty())
-        return 0;
-    std::sort(v.begin(), v.end());
-    const size_t i = std::min(v.size() - 1, size_t(p * double(v.size())));
-    return double(v[i]) / 1e6;
-}
-
-QJsonObject payload(qint64 i)
-{
-    static const QString memo = u"benchmark payload: a transfer note of about the size that a real business event carries"_s;
-    static const QJsonArray tags{u"alpha"_s, u"beta"_s, u"gamma"_s};
-    return QJsonObject{{u"accountId"_s, u"acc-%1"_s.arg(i % 100000, 6, 10, QChar(u'0'))},
-                       {u"amount"_s, double(i % 100000) / 100.0 + 0.01},
-                       {u"currency"_s, u"EUR"_s},
-                       {u"memo"_s, memo},
-                       {u"seq"_s, i},
-                       {u"tags"_s, tags}};
-}
-
-QJsonObject metadata(qint64 batch)
-{
-    return QJsonObject{{u"actor"_s, u"bench"_s}, {u"correlationId"_s, u"corr-%1"_s.arg(batch)}};
-}
 
 // A libpq connection for the baseline.
 class RawPg {
@@ -212,7 +178,7 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
 
     const QByteArray hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
     const qint64 batches = (events + BatchSize - 1) / BatchSize;
-    note(u"[pg 1/2] batched append: %1 events, %2 per transaction, EventStore::append vs libpq COPY, interleaved"_s
+    progress(u"[pg 1/2] batched append: %1 events, %2 per transaction, EventStore::append vs libpq COPY, interleaved"_s
              .arg(events)
              .arg(BatchSize));
     qint64 engineNs = 0, rawNs = 0, rawPosition = 0;
@@ -225,11 +191,11 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
             req.streamType = u"Bench"_s;
             req.expected = ExpectedVersion::noStream();
             const int count = int(std::min<qint64>(BatchSize, events - b * BatchSize));
-            const QJsonObject md = metadata(b);
+            const QJsonObject md = benchMetadata(b);
             for (int i = 0; i < count; ++i) {
                 NewEvent e;
                 e.type = u"Deposited"_s;
-                e.data = payload(b * BatchSize + i);
+                e.data = benchPayload(b * BatchSize + i);
                 e.metadata = md;
                 req.events.append(std::move(e));
             }
@@ -243,7 +209,7 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
             // Rows ready as COPY text, outside the timer: the raw side only ships bytes.
             const int count = int(std::min<qint64>(BatchSize, events - b * BatchSize));
             const QByteArray stream = "bench-" + QByteArray::number(b);
-            const QByteArray md = QJsonDocument(metadata(b)).toJson(QJsonDocument::Compact);
+            const QByteArray md = QJsonDocument(benchMetadata(b)).toJson(QJsonDocument::Compact);
             const QByteArray corr = "corr-" + QByteArray::number(b);
             const qint64 now = QDateTime::currentMSecsSinceEpoch();
             QByteArray rows;
@@ -251,7 +217,7 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
                 const QByteArray id = QUuid::createUuid().toByteArray(QUuid::WithoutBraces);
                 rows += QByteArray::number(++rawPosition) + '\t' + stream + '\t' + QByteArray::number(i + 1) +
                         "\tDeposited\t" + id + '\t';
-                appendCopyField(rows, QJsonDocument(payload(b * BatchSize + i)).toJson(QJsonDocument::Compact));
+                appendCopyField(rows, QJsonDocument(benchPayload(b * BatchSize + i)).toJson(QJsonDocument::Compact));
                 rows += '\t';
                 appendCopyField(rows, md);
                 rows += '\t' + QByteArray::number(now) + "\t1\t" + corr + "\tbench\t" + hash + '\n';
@@ -284,8 +250,8 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
         }
     }
     f.events = events;
-    f.appendEngineSec = secondsOf(engineNs);
-    f.appendRawSec = secondsOf(rawNs);
+    f.appendEngineSec = seconds(engineNs);
+    f.appendRawSec = seconds(rawNs);
     return {};
 }
 
@@ -333,7 +299,7 @@ Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QStr
             return raw.error("prepare");
     }
     const QByteArray hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
-    note(u"[pg 2/2] durable commands: %1 Deposit commands through the pipeline vs %1 one-row libpq INSERT "
+    progress(u"[pg 2/2] durable commands: %1 Deposit commands through the pipeline vs %1 one-row libpq INSERT "
          "transactions (synchronous_commit = on), interleaved every %2"_s.arg(commands)
              .arg(CommandChunk));
     std::vector<qint64> lat, rawLat;
@@ -389,8 +355,8 @@ Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QStr
     for (qint64 ns : rawLat)
         rawTotal += ns;
     f.commands = commands;
-    f.commandEngineSec = secondsOf(total);
-    f.commandRawSec = secondsOf(rawTotal);
+    f.commandEngineSec = seconds(total);
+    f.commandRawSec = seconds(rawTotal);
     f.p50 = percentileMs(lat, 0.5);
     f.p99 = percentileMs(lat, 0.99);
     f.rawP50 = percentileMs(rawLat, 0.5);
@@ -463,7 +429,7 @@ int runPostgresBench(const QStringList &args)
         db->close();
     }
     QSqlDatabase::removeDatabase(u"bench-version"_s);
-    note(u"PostgreSQL %1 at %2"_s.arg(server, address->displayName()));
+    progress(u"PostgreSQL %1 at %2"_s.arg(server, address->displayName()));
     Status st;
     for (const char *stage : {"append", "commands"}) {
         auto engine = recreateDatabase(*address, u"es_bench_engine"_s);
