@@ -3,11 +3,11 @@
 #include "eventrangereader.h"
 #include "eventstore.h"
 #include "projectionwriter.h"
+#include "storewatcher.h"
 
 #include <QDateTime>
 #include <QLoggingCategory>
 #include <QSet>
-#include <QSqlDriver>
 #include <QSqlError>
 
 #include <deque>
@@ -81,7 +81,8 @@ ProjectionRunner::ProjectionRunner(EventStore *store, Domain *domain, const Opti
 
 ProjectionRunner::~ProjectionRunner()
 {
-    // The read store and the reader use the store's connection: they go first.
+    // The read store, the reader and the watcher use the store's connection: they go first.
+    m_watcher.reset();
     m_slots.clear();
     m_reader.reset();
     m_readStore.reset();
@@ -666,30 +667,30 @@ void ProjectionRunner::start()
     if (m_started)
         return;
     m_started = true;
+    m_connected = true;
     if (m_store->isPostgres()) {
-        // Other processes' commits NOTIFY: LISTEN on the store's connection (the
-        // poll below stays as a safety net, NOTIFY is not durable).
-        QSqlDriver *driver = m_store->database().driver();
-        const QString channel = EventStore::notificationChannel();
-        if (driver && !driver->subscribedToNotifications().contains(channel)
-            && !driver->subscribeToNotification(channel))
-            qCWarning(lcProjections) << "cannot LISTEN on" << channel << "; following by polling only";
-        if (driver)
-            connect(driver, &QSqlDriver::notification, this, [this](const QString &name) {
-                if (m_started && name == EventStore::notificationChannel())
-                    scheduleTick(0);
-            });
-    }
-    if (m_options.pollIntervalMs > 0)
+        // Other processes' commits NOTIFY: the watcher LISTENs on the store's
+        // connection, polls the head as a safety net (NOTIFY is not durable),
+        // and notices a dropped connection. It reopens only a connection this
+        // runner opened: a borrowed store is its owner's to reopen.
+        StoreWatcher::Options wo;
+        wo.safetyPollMs = qMax(100, m_options.safetyPollMs);
+        wo.reconnect = m_ownedStore != nullptr;
+        m_watcher = std::make_unique<StoreWatcher>(m_store, wo);
+        connect(m_watcher.get(), &StoreWatcher::changed, this, [this] { scheduleTick(0); });
+        connect(m_watcher.get(), &StoreWatcher::connectionLost, this, &ProjectionRunner::onConnectionLost);
+        connect(m_watcher.get(), &StoreWatcher::reconnected, this, &ProjectionRunner::onReconnected);
+        m_watcher->start();
+    } else if (m_options.pollIntervalMs > 0) {
         m_pollTimer.start(m_options.pollIntervalMs);
+    }
     scheduleTick(0);
 }
 
 void ProjectionRunner::stop()
 {
     m_started = false;
-    if (m_store->isPostgres() && m_store->database().driver())
-        disconnect(m_store->database().driver(), &QSqlDriver::notification, this, nullptr);
+    m_watcher.reset();
     m_pollTimer.stop();
     m_tickTimer.stop();
 }
@@ -711,15 +712,7 @@ void ProjectionRunner::scheduleTick(int delayMs)
 
 void ProjectionRunner::poll()
 {
-    if (m_store->isPostgres()) {
-        // No data_version: a moved head is what matters (positions are assigned
-        // in commit order, so a higher head means every event below it is visible).
-        const qint64 before = m_head;
-        if (head() != before)
-            scheduleTick(0);
-        return;
-    }
-    // data_version changes when another connection commits to the file: the
+    // SQLite only (PostgreSQL has its watcher): data_version changes when another connection commits to the file: the
     // cheapest way to notice appends by other processes (or threads).
     QSqlQuery q(m_store->database());
     if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
@@ -732,9 +725,72 @@ void ProjectionRunner::poll()
     }
 }
 
+void ProjectionRunner::onConnectionLost(const QString &why)
+{
+    // Not a handler error: no projection is paused or failed for it. The batch
+    // in flight died with the server's session (rolled back, its checkpoint
+    // too); so did the read store's prepared statements: free them before the
+    // watcher reopens the connection.
+    m_readStore->recover();
+    m_batchFrom = -1;
+    for (auto &slot : m_slots) {
+        if (slot->live)
+            slot->live->discard();
+        if (slot->shadow)
+            slot->shadow->discard();
+    }
+    if (!m_ownedStore) {
+        // Its owner reopens it: look again later (subscribing again too).
+        qCWarning(lcProjections).noquote() << m_store->displayName() << ": connection lost:" << why;
+        QTimer::singleShot(qMax(100, m_options.safetyPollMs), this, [this] {
+            if (m_started && m_watcher)
+                m_watcher->start();
+        });
+        return;
+    }
+    m_connected = false;
+    m_tickTimer.stop();
+    const QString message = u"connection to %1 lost (%2): reconnecting"_s.arg(m_store->displayName(), why);
+    qCWarning(lcProjections).noquote() << message;
+    for (auto &slot : m_slots) {
+        slot->transientError = message;
+        emitStatus(*slot, true);
+    }
+    Q_EMIT connectionChanged(false, message);
+}
+
+void ProjectionRunner::onReconnected()
+{
+    // Statements prepared while the connection was down are broken: prepare them on the new session.
+    if (auto st = m_readStore->recover(); !st)
+        qCWarning(lcProjections).noquote() << st.error().message; // the next batch fails and recovers again
+    m_connected = true;
+    m_batchFrom = -1;
+    for (auto &slotPtr : m_slots) {
+        Slot &slot = *slotPtr;
+        if (slot.live) {
+            slot.live->discard();
+            // A commit whose answer the drop swallowed may have gone through: the stored checkpoint says.
+            if (auto cp = m_readStore->checkpoint(slot.schema.name); cp && *cp)
+                slot.cp = **cp;
+        }
+        // A rebuild's position lives in memory only: after a drop it could apply a batch twice.
+        if (slot.shadow)
+            failRebuild(slot, u"the connection to the store was lost: start the rebuild again"_s);
+        slot.transientError.clear();
+        slot.retryAt = 0;
+        emitStatus(slot, true);
+    }
+    const QString message = u"reconnected to %1"_s.arg(m_store->displayName());
+    qCInfo(lcProjections).noquote() << message << "; catching up from the checkpoints";
+    Q_EMIT connectionChanged(true, message);
+    if (m_started)
+        scheduleTick(0);
+}
+
 void ProjectionRunner::tick()
 {
-    if (!m_started)
+    if (!m_started || !m_connected)
         return;
     const qint64 h = head();
     bool more = false;
@@ -757,6 +813,7 @@ void ProjectionRunner::tick()
             if (!shadowError) {
                 qCWarning(lcProjections).noquote() << "rebuild of" << slot.schema.name << ":"
                                                    << shadowError.error().message;
+                error = shadowError;
                 waitFor(RetryAfterErrorMs);
             } else if (slot.shadow && slot.shadowReady && slot.swapWhenReady) {
                 if (auto st = doSwap(slot); !st) {
@@ -771,6 +828,15 @@ void ProjectionRunner::tick()
         scheduleTick(0);
     else if (wait >= 0)
         scheduleTick(wait);
+    if (!error && (m_store->isPostgres() || m_readStore->isPostgres())) {
+        // Maybe the connection dropped: probe now rather than at the next safety
+        // poll (a lost connection is handled in onConnectionLost), and free
+        // statements a connection reopened elsewhere no longer knows.
+        if (m_watcher)
+            m_watcher->checkNow();
+        if (m_connected)
+            m_readStore->recover();
+    }
 }
 
 Result<qint64> ProjectionRunner::catchUp()

@@ -19,6 +19,7 @@ namespace es {
 
 class EventStore;
 class EventRangeReader;
+class StoreWatcher;
 
 // Runs a domain's projections: catches each one up from its checkpoint over
 // the global log in batches, then follows the log live. Each batch's
@@ -35,7 +36,12 @@ class EventRangeReader;
 //
 // Live following: the store's eventsAppended signal (same process), and a
 // cheap poll of PRAGMA data_version for appends by other connections or
-// processes. Work runs in batches on this object's thread's event loop; the
+// processes; on PostgreSQL a StoreWatcher (LISTEN and a safety poll). When the
+// server drops a connection the runner opened itself (open()), the watcher
+// reopens it with back-off; meanwhile the statuses say so (no projection is
+// paused or failed for it), and then each projection catches up from its
+// committed checkpoint: a batch the drop interrupted was rolled back with its
+// checkpoint, so it is applied once, again. Work runs in batches on this object's thread's event loop; the
 // synchronous catchUp()/rebuild() are for the CLI and tests.
 //
 // Threading: a runner, its EventStore connection, its ReadStore and the
@@ -57,6 +63,7 @@ public:
         QString readStorePath;
         int batchSize = 1000;     // events per transaction
         int pollIntervalMs = 50;  // data_version poll for other writers; 0: none
+        int safetyPollMs = 1000;  // PostgreSQL: head check and connection probe (NOTIFY wakes it first)
         int statusIntervalMs = 100; // statusChanged at most this often per projection while busy
         QStringList projections;  // the projections to run; empty: all the pack declares
         // Called before each live batch's commit (committed = false) and after
@@ -137,6 +144,8 @@ Q_SIGNALS:
     void rowsChanged(const QString &projection, const QStringList &keys);
     // The live tables were replaced by a rebuild: anything read before is stale.
     void projectionReset(const QString &projection);
+    // PostgreSQL: the store's connection dropped (the runner is reconnecting) or came back.
+    void connectionChanged(bool connected, const QString &message);
 
 private:
     struct Slot;
@@ -160,11 +169,15 @@ private:
     void poll();
     qint64 head();
     static int effectiveDelay(const Slot &slot);
+    void onConnectionLost(const QString &why);
+    void onReconnected();
 
     EventStore *m_store = nullptr;
     std::unique_ptr<EventStore> m_ownedStore;
     std::unique_ptr<ReadStore> m_readStore;
     std::unique_ptr<EventRangeReader> m_reader; // the fast path for reading the log, when SQLite
+    std::unique_ptr<StoreWatcher> m_watcher;    // PostgreSQL, while started
+    bool m_connected = true;
     Domain *m_domain = nullptr;
     Options m_options;
     std::vector<std::unique_ptr<Slot>> m_slots;

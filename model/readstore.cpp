@@ -543,13 +543,18 @@ bool ReadStore::hasSchema()
     return tableExists(u"es_projections"_s);
 }
 
-bool ReadStore::tableExists(const QString &name)
+bool ReadStore::tableExists(const QString &name, Error *error)
 {
     QSqlQuery &q = prepared(m_pg ? u"SELECT 1 FROM pg_catalog.pg_tables WHERE schemaname = current_schema() AND "
                                    "tablename = ?"_s
                                  : u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"_s);
     q.bindValue(0, name);
-    const bool found = q.exec() && q.next();
+    if (!q.exec()) {
+        if (error)
+            *error = sqlError(u"look for table %1"_s.arg(name), q);
+        return false;
+    }
+    const bool found = q.next();
     q.finish();
     return found;
 }
@@ -617,6 +622,32 @@ Status ReadStore::begin()
     return {};
 }
 
+Status ReadStore::recover()
+{
+    if (!m_pg)
+        return {};
+    if (m_inTransaction)
+        rollback();
+    m_statements.clear();
+    if (m_connectionName.isEmpty())
+        return {};
+    if (m_db.isOpen()) {
+        QSqlQuery probe(m_db);
+        if (probe.exec(u"SELECT 1"_s))
+            return {};
+    }
+    m_db.close();
+    if (!m_db.open())
+        return Error::make(ErrorCode::Io, u"read store %1: cannot reconnect: %2"_s.arg(
+                                              displayName(), m_db.lastError().text().trimmed()));
+    // The session settings of StoreAddress::openPostgres.
+    QSqlQuery q(m_db);
+    q.exec(u"SET client_min_messages = warning"_s);
+    if (m_readOnly)
+        q.exec(u"SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY"_s);
+    return {};
+}
+
 Status ReadStore::commit()
 {
     if (m_pg) {
@@ -681,8 +712,14 @@ ProjectionCheckpoint checkpointFromQuery(const QSqlQuery &q)
 
 Result<std::optional<ProjectionCheckpoint>> ReadStore::checkpoint(const QString &projection)
 {
-    if (!hasSchema())
+    // A failed look (a dropped connection) is an error, not "no checkpoint": the
+    // runner would otherwise start that projection over.
+    Error error;
+    if (!tableExists(u"es_projections"_s, &error)) {
+        if (error.code != ErrorCode::None)
+            return error;
         return std::optional<ProjectionCheckpoint>();
+    }
     QSqlQuery &q = prepared(u"SELECT "_s + CheckpointColumns + u" FROM es_projections WHERE name = ?"_s);
     q.bindValue(0, projection);
     if (!q.exec())

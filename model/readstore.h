@@ -81,6 +81,13 @@ public:
     Status commit();
     void rollback();
     bool inTransaction() const { return m_inTransaction; }
+    // PostgreSQL, after a query failed: forgets the prepared statements and the
+    // transaction if the server's session died with them, and reopens the
+    // connection when this read store opened it itself and it no longer answers.
+    // An attached connection is reopened by its owner (EventStore::reconnect):
+    // call this before that (the statements are freed on the dead session) and
+    // after it. Returns false while the own connection cannot be reopened. No-op on SQLite.
+    Status recover();
 
     // --- checkpoints and audit (call inside a transaction to write) ---
     Result<std::optional<ProjectionCheckpoint>> checkpoint(const QString &projection);
@@ -132,7 +139,8 @@ private:
     Status initialise(bool readOnly);
     QString fieldExpression(const ProjectionSchema &schema, const QString &column, QString *error,
                             bool *jsonField = nullptr) const;
-    bool tableExists(const QString &name);
+    // False also when the query fails (then *error says why, if given).
+    bool tableExists(const QString &name, Error *error = nullptr);
     Result<QList<SearchHit>> searchPostgres(const QString &projection, const ProjectionSchema &schema,
                                             const QString &text, int limit, bool rawSyntax);
 

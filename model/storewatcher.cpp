@@ -38,6 +38,8 @@ StoreWatcher::~StoreWatcher()
 
 void StoreWatcher::start()
 {
+    m_connected = true; // until a probe says otherwise
+    m_retryMs = 0;
     if (m_store->isPostgres()) {
         subscribe();
         m_lastHead = -1;
@@ -68,6 +70,15 @@ void StoreWatcher::checkNow()
         pollSqlite();
     else if (m_connected)
         probePostgres();
+}
+
+bool StoreWatcher::answers(EventStore *store)
+{
+    QSqlDatabase db = store->database();
+    if (!db.isOpen())
+        return false;
+    QSqlQuery q(db);
+    return q.exec(u"SELECT 1"_s);
 }
 
 void StoreWatcher::subscribe()

@@ -29,9 +29,10 @@ public:
     struct Options {
         int pollIntervalMs = 200;  // SQLite data_version poll
         int safetyPollMs = 1500;   // PostgreSQL: head check and connection probe
-        // PostgreSQL: reopen the store's connection when it drops. Off when
-        // other objects hold prepared statements on that connection: the owner
-        // then handles connectionLost (e.g. by opening everything again).
+        // PostgreSQL: reopen the store's connection when it drops. connectionLost
+        // comes first: an owner with prepared statements of its own on that
+        // connection frees them there (ProjectionRunner's read store does).
+        // Off for a borrowed store, whose owner reopens it: start() again later.
         bool reconnect = true;
     };
 
@@ -44,6 +45,9 @@ public:
     void checkNow();
 
     bool isConnected() const { return m_connected; }
+    // Whether the store's connection still answers a trivial query: after a
+    // failed read, tells a dropped connection (reopen it) from a bad query.
+    static bool answers(EventStore *store);
     // PostgreSQL: whether notifications are subscribed (false on SQLite, and while disconnected).
     bool isListening() const { return m_listening; }
 
