@@ -1,6 +1,7 @@
 #include "timelineloader.h"
 
 #include "eventstore.h"
+#include "storewatcher.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -69,6 +70,17 @@ void TimelineLoader::fetch(const TimelineRequest &request)
     QElapsedTimer timer;
     timer.start();
     auto result = run(*store, request);
+    // A dropped connection shows as a failed query, or as an empty store
+    // (EventStore::headPosition reads 0 when its query fails).
+    const bool suspect = result ? result->head == 0 : result.error().code != ErrorCode::Cancelled;
+    if (suspect && m_own && store->isPostgres() && !StoreWatcher::answers(store)) {
+        // The server dropped this thread's connection: reopen it once and read again.
+        qCInfo(lcTimelineLoader).noquote() << store->displayName() << ": connection lost, reopening it";
+        if (auto st = store->reconnect(); st)
+            result = run(*store, request);
+        else
+            result = st.error();
+    }
     if (!result) {
         if (result.error().code != ErrorCode::Cancelled && !isStale(request.generation))
             Q_EMIT failed(result.error().message);
