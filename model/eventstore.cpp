@@ -329,7 +329,7 @@ Status EventStore::initialise(const QString &path, const Options &options)
     if (!q.exec(options.durability == Durability::Full ? u"PRAGMA synchronous=FULL"_s : u"PRAGMA synchronous=NORMAL"_s))
         return sqlError(u"set synchronous"_s, q);
     q.exec(u"PRAGMA cache_size=-65536"_s); // 64 MB: indexes of 10M-event stores outgrow the default
-    return createOrMigrate();
+    return createOrMigrate(*schema);
 }
 
 Status EventStore::initialisePostgres(const StoreAddress &address, const Options &options)
@@ -364,7 +364,7 @@ Status EventStore::initialisePostgres(const StoreAddress &address, const Options
     if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
                                                         : u"SET synchronous_commit = off"_s))
         return sqlError(u"set synchronous_commit"_s, q);
-    return createOrMigrate();
+    return createOrMigrate(*schema);
 }
 
 Result<int> EventStore::checkOwnership(const QStringList &tables, const QString &whatItIs)
@@ -399,9 +399,14 @@ Result<int> EventStore::checkOwnership(const QStringList &tables, const QString 
     return schema;
 }
 
-Status EventStore::createOrMigrate()
+Status EventStore::createOrMigrate(int knownSchema)
 {
+    // Current already (every open but the first): no write transaction, and on
+    // PostgreSQL no NOTIFY that would wake every reader of the store.
+    if (knownSchema == SchemaVersion)
+        return {};
     QSqlQuery q(m_db);
+    // Under the write lock, look again: another process may be migrating right now.
     if (auto st = begin(); !st)
         return st;
     int schema = 0;

@@ -158,7 +158,7 @@ private:
     Status initialisePostgres(const StoreAddress &address, const Options &options);
     // Is the database ours, and of a schema this version reads? Returns the stored schema (0: empty).
     Result<int> checkOwnership(const QStringList &tables, const QString &whatItIs);
-    Status createOrMigrate();
+    Status createOrMigrate(int knownSchema);
     QSqlQuery &prepared(const QString &sql);
     Error sqlError(const QString &what, const QSqlQuery &q) const;
     Status begin();

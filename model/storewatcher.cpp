@@ -1,11 +1,16 @@
 #include "storewatcher.h"
 
 #include "eventstore.h"
+#include "storeaddress.h"
 
+#include <QAtomicInteger>
 #include <QLoggingCategory>
 #include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QThread>
+
+#include <memory>
 
 using namespace Qt::StringLiterals;
 
@@ -34,10 +39,16 @@ StoreWatcher::StoreWatcher(EventStore *store, const Options &options, QObject *p
 StoreWatcher::~StoreWatcher()
 {
     stop();
+    if (m_probe) {
+        // Bounded by the connect timeout; only when the server was unreachable as we close.
+        m_probe->wait();
+        delete m_probe;
+    }
 }
 
 void StoreWatcher::start()
 {
+    m_stopped = false;
     m_connected = true; // until a probe says otherwise
     m_retryMs = 0;
     if (m_store->isPostgres()) {
@@ -54,6 +65,7 @@ void StoreWatcher::start()
 
 void StoreWatcher::stop()
 {
+    m_stopped = true;
     m_timer.stop();
     if (m_listening) {
         QSqlDriver *driver = m_store->database().driver();
@@ -152,8 +164,46 @@ void StoreWatcher::probePostgres()
 
 void StoreWatcher::tryReconnect()
 {
-    if (auto st = m_store->reconnect(); !st) {
-        // Back off: each attempt may block this thread up to the connect timeout.
+    if (m_probe)
+        return; // one attempt at a time
+    // The store's connection must be reopened in its own thread (the GUI thread,
+    // for the workbench's session), but an unreachable host can take the whole
+    // connect timeout to say so. A throwaway connection in a thread of its own
+    // finds out first; only a server that answered is then reconnected here, quickly.
+    auto address = StoreAddress::parse(m_store->path());
+    if (!address) {
+        finishReconnect(address.error().message);
+        return;
+    }
+    auto failure = std::make_shared<QString>();
+    static QAtomicInteger<quint64> probes;
+    const QString name = u"eventscope-probe-%1"_s.arg(probes.fetchAndAddRelaxed(1));
+    m_probe = QThread::create([a = *address, failure, name] {
+        {
+            auto db = a.openPostgres(name, true);
+            if (!db)
+                *failure = db.error().message;
+            else
+                db->close();
+        }
+        QSqlDatabase::removeDatabase(name);
+    });
+    connect(m_probe, &QThread::finished, this, [this, failure] {
+        m_probe->deleteLater();
+        m_probe = nullptr;
+        if (m_stopped)
+            return;
+        finishReconnect(*failure);
+    });
+    m_probe->start();
+}
+
+void StoreWatcher::finishReconnect(const QString &probeFailure)
+{
+    Status st = probeFailure.isEmpty() ? m_store->reconnect()
+                                       : Status(Error::make(ErrorCode::Io, probeFailure));
+    if (!st) {
+        // Back off between attempts.
         m_retryMs = qBound(m_options.safetyPollMs, m_retryMs * 2, MaxRetryMs);
         m_timer.start(m_retryMs);
         qCInfo(lcWatch).noquote() << st.error().message << "; next try in" << m_retryMs << "ms";

@@ -3,6 +3,8 @@
 #include <QObject>
 #include <QTimer>
 
+class QThread;
+
 namespace es {
 
 class EventStore;
@@ -19,7 +21,9 @@ class EventStore;
 //    because NOTIFY is not durable: a dropped connection drops them. The
 //    safety poll is also how a dropped connection is noticed; it is then
 //    reopened (EventStore::reconnect), subscribed again, and changed() tells
-//    the owner to catch up. Reconnection retries back off up to 30 s.
+//    the owner to catch up. Reconnection retries back off up to 30 s; each
+//    first checks the server from a thread of its own, so that an unreachable
+//    host never blocks the store's thread (the GUI's) for the connect timeout.
 //
 // Lives in the store's thread; QPSQL delivers notifications through that
 // thread's event loop.
@@ -64,6 +68,7 @@ private:
     void pollSqlite();
     void probePostgres();
     void tryReconnect();
+    void finishReconnect(const QString &probeFailure);
 
     EventStore *m_store;
     Options m_options;
@@ -73,6 +78,8 @@ private:
     bool m_connected = true;
     bool m_listening = false;
     int m_retryMs = 0;
+    bool m_stopped = true;
+    QThread *m_probe = nullptr; // a reconnection attempt's reachability check, off this thread
 };
 
 } // namespace es
