@@ -3,6 +3,7 @@
 #include "projectionhost.h"
 #include "storewatcher.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -134,9 +135,12 @@ bool Session::isConnected() const
 
 void Session::catchUp()
 {
-    // Read what others appended, a page at a time so a burst stays responsive.
-    for (int pages = 0; pages < 20; ++pages) {
-        auto events = m_store->readForward(m_head + 1, 2000);
+    // Read what others appended, a page at a time, and give the event loop a
+    // turn every ~20 ms: a burst (or a server across a network) stays responsive.
+    QElapsedTimer turn;
+    turn.start();
+    while (turn.elapsed() < 20) {
+        auto events = m_store->readForward(m_head + 1, 500);
         if (!events) {
             if (m_watcher)
                 m_watcher->checkNow(); // a dropped connection: reconnect, then catch up
