@@ -4,6 +4,7 @@
 #include "projectionworker.h"
 #include "readstore.h"
 #include "session.h"
+#include "storeaddress.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -23,6 +24,14 @@ ProjectionHost::ProjectionHost(Session *session)
     qRegisterMetaType<es::EventList>();
     m_observeTimer.setInterval(m_snapshotIntervalMs);
     connect(&m_observeTimer, &QTimer::timeout, this, &ProjectionHost::observe);
+    // The browsing connection (PostgreSQL) died with the session's: reopen it in
+    // place, since the views hold this ReadStore.
+    if (session) {
+        connect(session, &Session::connectionChanged, this, [this](bool connected) {
+            if (connected && m_readStore)
+                m_readStore->recover();
+        });
+    }
 }
 
 ProjectionHost::~ProjectionHost()
@@ -258,13 +267,25 @@ void ProjectionHost::onStarted(const QList<ProjectionSchema> &schemas, const QLi
 void ProjectionHost::onStartFailed(const QString &message)
 {
     // Keep showing what the store holds.
-    const QString note = tr("projections are not running: %1").arg(message);
+    const bool connectionLost = StoreAddress::isConnectionLoss(message);
+    const QString note = connectionLost
+        ? tr("projections are not running: %1 (trying again in a few seconds)").arg(message)
+        : tr("projections are not running: %1").arg(message);
     stop();
     ++m_generation;
     setMode(Mode::Observing, note);
     observe();
     m_observeTimer.start(m_snapshotIntervalMs);
     Q_EMIT operationFailed(QString(), note);
+    if (connectionLost) {
+        // The server dropped the worker's connection as it started: start again
+        // once it may be back (the worker resumes from the checkpoints).
+        const int generation = m_generation;
+        QTimer::singleShot(3000, this, [this, generation] {
+            if (generation == m_generation && m_mode == Mode::Observing)
+                start();
+        });
+    }
 }
 
 void ProjectionHost::onStatus(const ProjectionStatus &status)
@@ -324,8 +345,10 @@ void ProjectionHost::observe()
         return;
     }
     auto checkpoints = rs->checkpoints();
-    if (!checkpoints)
+    if (!checkpoints) {
+        rs->recover(); // a dropped PostgreSQL connection: reopened for the next look
         return;
+    }
     QList<ProjectionSchema> schemas;
     QList<ProjectionStatus> statuses;
     const qint64 head = m_session->head();

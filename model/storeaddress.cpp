@@ -101,6 +101,19 @@ bool StoreAddress::isPasswordError(const QString &message)
     return message.contains(u"no password supplied"_s) || message.contains(u"password authentication failed"_s);
 }
 
+bool StoreAddress::isConnectionLoss(const QString &message)
+{
+    static const char *const signs[] = {"terminating connection", "server closed the connection",
+                                        "no connection to the server", "could not connect to server",
+                                        "connection to server", "cannot connect", "cannot reconnect",
+                                        "the database system is starting up", "the database system is shutting down"};
+    for (const char *sign : signs) {
+        if (message.contains(QLatin1StringView(sign)))
+            return true;
+    }
+    return false;
+}
+
 Result<QSqlDatabase> StoreAddress::openPostgres(const QString &connectionName, bool readOnly) const
 {
     if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))

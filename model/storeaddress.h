@@ -46,6 +46,9 @@ public:
     static void rememberPassword(const StoreAddress &address, const QString &password);
     // True when a connection failed because the server wants a password we do not have.
     static bool isPasswordError(const QString &message);
+    // True when a PostgreSQL error says the connection is gone (terminated,
+    // server restarted, network cut): worth trying again, unlike a bad query.
+    static bool isConnectionLoss(const QString &message);
 
 private:
     QString passwordKey() const;

@@ -11,6 +11,7 @@
 #include "jsdomain.h"
 #include "projectionhost.h"
 #include "projectionrunner.h"
+#include "readstore.h"
 #include "session.h"
 #include "sessionsupport.h"
 #include "storesupport.h"
@@ -460,6 +461,30 @@ private Q_SLOTS:
         QCOMPARE(result.head, qint64(2));
         QCOMPARE(result.rows.size(), 2);
         loader.shutdown();
+    }
+
+    void dashboardBrowsingConnectionReopens()
+    {
+        TestStores stores;
+        ES_STORE_LOCATION(url, stores, u"browse"_s);
+        QVERIFY(bool(EventStore::open(url, EventStore::Mode::Create)));
+        auto s = openPgSession(url, 300, true);
+        QVERIFY(s);
+        QVERIFY(runCommand(s.get(), u"OpenAccount"_s, u"acc-7"_s, {{u"owner"_s, u"Cy"_s}, {u"currency"_s, u"EUR"_s}})
+                    .record.outcome == CommandOutcome::Accepted);
+        // The worker has started (its read-store tables exist) before the server drops everyone.
+        QTRY_VERIFY_WITH_TIMEOUT(!s->projectionStatuses().isEmpty(), 10000);
+        ReadStore *rs = s->projections()->readStore(); // what the projections dashboard reads through
+        QVERIFY(rs);
+        QVERIFY(bool(rs->checkpoints()));
+        QSignalSpy connection(s.get(), &Session::connectionChanged);
+
+        QVERIFY(terminateBackends(url) >= 1); // the session's, the worker's and the dashboard's connections
+        QTRY_VERIFY_WITH_TIMEOUT(!connection.isEmpty() && connection.constLast().at(0).toBool(), 10000);
+        // The same object (the views hold it) answers again, with no store reopened by the user.
+        auto checkpoints = rs->checkpoints();
+        QVERIFY2(bool(checkpoints), qPrintable(checkpoints ? QString() : checkpoints.error().message));
+        QVERIFY(!checkpoints->isEmpty());
     }
 
     void sessionCommandsWorkAfterReconnect()
