@@ -381,6 +381,27 @@ QString escapeHtml(QStringView text)
     return out;
 }
 
+// The hits of a search query (key, position, document, rank, snippet). On
+// PostgreSQL '<' and '>' came through ts_headline as char(4)/char(5).
+QList<SearchHit> hitsFromQuery(QSqlQuery &q, bool restoreAngles)
+{
+    QList<SearchHit> hits;
+    while (q.next()) {
+        SearchHit h;
+        h.key = q.value(0).toString();
+        h.position = q.value(1).toLongLong();
+        h.document = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
+        h.rank = q.value(3).toDouble();
+        QString snippet = q.value(4).toString();
+        if (restoreAngles)
+            snippet.replace(QChar(4), u'<').replace(QChar(5), u'>');
+        h.snippet = escapeHtml(snippet);
+        hits.append(h);
+    }
+    q.finish();
+    return hits;
+}
+
 // Plain words to an FTS5 query: every word must match, each quoted so that
 // punctuation and operators in user input are just text; "mug*" is a prefix.
 std::optional<QString> plainToFts(const QString &text)
@@ -1428,18 +1449,7 @@ Result<QList<SearchHit>> ReadStore::search(const QString &projection, const QStr
             return Error::make(ErrorCode::Invalid, u"search '%1': %2"_s.arg(text, why));
         return sqlError(u"search %1"_s.arg(projection), q);
     }
-    QList<SearchHit> hits;
-    while (q.next()) {
-        SearchHit h;
-        h.key = q.value(0).toString();
-        h.position = q.value(1).toLongLong();
-        h.document = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
-        h.rank = q.value(3).toDouble();
-        h.snippet = escapeHtml(q.value(4).toString());
-        hits.append(h);
-    }
-    q.finish();
-    return hits;
+    return hitsFromQuery(q, false);
 }
 
 Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, const ProjectionSchema &schema,
@@ -1481,20 +1491,7 @@ Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, co
             return Error::make(ErrorCode::Invalid, u"search '%1': %2"_s.arg(text, why));
         return sqlError(u"search %1"_s.arg(projection), q);
     }
-    QList<SearchHit> hits;
-    while (q.next()) {
-        SearchHit h;
-        h.key = q.value(0).toString();
-        h.position = q.value(1).toLongLong();
-        h.document = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
-        h.rank = q.value(3).toDouble();
-        QString snippet = q.value(4).toString();
-        snippet.replace(QChar(4), u'<').replace(QChar(5), u'>');
-        h.snippet = escapeHtml(snippet);
-        hits.append(h);
-    }
-    q.finish();
-    return hits;
+    return hitsFromQuery(q, true);
 }
 
 Result<QJsonArray> ReadStore::dump(const QString &projection, Tables tables)

@@ -57,8 +57,6 @@ using namespace benchsupport;
 
 namespace {
 
-constexpr int BatchSize = 1000;
-constexpr int Accounts = 100;
 constexpr int LoadStreamEvents = 10000;
 constexpr double AppendTarget = 0.5;
 constexpr double CommandTarget = 0.8;

@@ -45,10 +45,8 @@ using namespace benchsupport;
 
 namespace {
 
-constexpr int BatchSize = 1000;
 constexpr int ChunkBatches = 10;
 constexpr int CommandChunk = 100;
-constexpr int Accounts = 100;
 
 // A libpq connection for the baseline.
 class RawPg {
@@ -157,18 +155,24 @@ void dropDatabase(const StoreAddress &a, const QString &name)
     QSqlDatabase::removeDatabase(conn);
 }
 
-Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QString &rawName, qint64 events, Figures &f)
+// A new store in a scratch database, durable (synchronous_commit = on).
+Result<std::unique_ptr<EventStore>> openDurable(const QString &url)
 {
     EventStore::Options o;
     o.mode = EventStore::Mode::Create;
     o.durability = EventStore::Durability::Full;
-    auto store = EventStore::open(engineUrl, o);
+    return EventStore::open(url, o);
+}
+
+Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QString &rawName, qint64 events, Figures &f)
+{
+    auto store = openDurable(engineUrl);
     if (!store)
         return store.error();
     // The raw side writes into the engine's own schema (same indexes and triggers).
     const QString rawUrl = QString(engineUrl).replace(u"/es_bench_engine"_s, u"/"_s + rawName);
     {
-        auto schema = EventStore::open(rawUrl, o);
+        auto schema = openDurable(rawUrl);
         if (!schema)
             return schema.error();
     }
@@ -258,10 +262,7 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
 Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QString &rawName, JsDomain *bank,
                      qint64 commands, Figures &f)
 {
-    EventStore::Options o;
-    o.mode = EventStore::Mode::Create;
-    o.durability = EventStore::Durability::Full;
-    auto store = EventStore::open(engineUrl, o);
+    auto store = openDurable(engineUrl);
     if (!store)
         return store.error();
     CommandPipeline pipeline(store->get(), bank);

@@ -18,6 +18,11 @@ namespace benchsupport {
 
 using namespace Qt::StringLiterals;
 
+// Both benches append in transactions of BatchSize events, and send durable
+// commands to Accounts bank accounts, so their figures compare.
+inline constexpr int BatchSize = 1000;
+inline constexpr int Accounts = 100;
+
 inline void progress(const QString &line)
 {
     err() << "bench: " << line << Qt::endl;
