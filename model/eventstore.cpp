@@ -476,18 +476,14 @@ Status EventStore::begin()
 {
     if (m_pg) {
         // One writer at a time, as SQLite's BEGIN IMMEDIATE: positions and the
-        // hash chain are assigned under this lock, so commits come in position order.
-        if (!m_db.transaction())
-            return Error::make(ErrorCode::Io, u"%1: cannot start a write transaction: %2"_s.arg(
-                                                  m_label, m_db.lastError().text()));
-        QSqlQuery &q = prepared(u"SELECT pg_advisory_xact_lock(?)"_s);
-        q.bindValue(0, WriteLockKey);
-        if (!q.exec()) {
-            const Error e = sqlError(u"take the store's write lock"_s, q);
+        // hash chain are assigned under this lock, so commits come in position
+        // order. Both in one simple query: one round trip.
+        QSqlQuery q(m_db);
+        if (!q.exec(u"BEGIN; SELECT pg_advisory_xact_lock(%1)"_s.arg(WriteLockKey))) {
+            const Error e = sqlError(u"start a write transaction (and take the store's write lock)"_s, q);
             m_db.rollback();
             return e;
         }
-        q.finish();
         return {};
     }
     QSqlQuery &q = prepared(u"BEGIN IMMEDIATE"_s);
@@ -500,13 +496,11 @@ Status EventStore::begin()
 Status EventStore::commit()
 {
     if (m_pg) {
-        // Delivered to the listeners only if the transaction commits: a wake-up, not data.
-        QSqlQuery &n = prepared(u"SELECT pg_notify(?, '')"_s);
-        n.bindValue(0, NotifyChannel);
-        n.exec();
-        n.finish();
-        if (!m_db.commit()) {
-            const Error e = Error::make(ErrorCode::Io, u"%1: cannot commit: %2"_s.arg(m_label, m_db.lastError().text()));
+        // The notification is delivered to the listeners only if the transaction
+        // commits: a wake-up, not data. Sent with the COMMIT, in one round trip.
+        QSqlQuery q(m_db);
+        if (!q.exec(u"NOTIFY "_s + NotifyChannel + u"; COMMIT"_s)) {
+            const Error e = sqlError(u"commit"_s, q);
             rollback();
             return e;
         }
@@ -729,20 +723,26 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         }
     }
 
-    // Optimistic concurrency, under the write lock taken by BEGIN IMMEDIATE.
+    // Optimistic concurrency, under the write lock (BEGIN IMMEDIATE, or the
+    // advisory lock on PostgreSQL). The stream's version and the head come in
+    // one statement: one round trip to a server instead of two.
     qint64 current = 0;
     bool exists = false;
     QString existingType;
+    qint64 head = 0;
+    QByteArray prevHash;
     {
-        QSqlQuery &q = prepared(u"SELECT version, type FROM streams WHERE stream = ?"_s);
+        QSqlQuery &q = prepared(u"SELECT s.version, s.type, h.position, h.hash FROM (SELECT 1 AS one) o "
+                                "LEFT JOIN streams s ON s.stream = ? "
+                                "LEFT JOIN (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON 1 = 1"_s);
         q.bindValue(0, request.stream);
-        if (!q.exec())
-            return fail(sqlError(u"read the stream version"_s, q));
-        if (q.next()) {
-            exists = true;
-            current = q.value(0).toLongLong();
-            existingType = q.value(1).toString();
-        }
+        if (!q.exec() || !q.next())
+            return fail(sqlError(u"read the stream version and the head"_s, q));
+        exists = !q.value(0).isNull();
+        current = q.value(0).toLongLong();
+        existingType = q.value(1).toString();
+        head = q.value(2).toLongLong();
+        prevHash = q.value(3).toByteArray();
         q.finish();
     }
     const ExpectedVersion &ex = request.expected;
@@ -758,19 +758,6 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     if (exists && !request.streamType.isEmpty() && existingType != request.streamType)
         return fail(Error::make(ErrorCode::Invalid, u"stream %1 is a %2, not a %3"_s.arg(request.stream, existingType,
                                                                                            request.streamType)));
-
-    qint64 head = 0;
-    QByteArray prevHash;
-    {
-        QSqlQuery &q = prepared(u"SELECT position, hash FROM events ORDER BY position DESC LIMIT 1"_s);
-        if (!q.exec())
-            return fail(sqlError(u"read the head"_s, q));
-        if (q.next()) {
-            head = q.value(0).toLongLong();
-            prevHash = q.value(1).toByteArray();
-        }
-        q.finish();
-    }
 
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     result.events.reserve(prepared_.size());
