@@ -215,7 +215,8 @@ void ProjectionHost::stop()
         delete m_worker;
         m_worker = nullptr;
     }
-    m_readStore.reset();
+    // The browsing read store stays: views hold it, and a restart (pack reload,
+    // a failed start) must not leave them a dangling pointer. It goes with the host.
     const bool had = !m_order.isEmpty();
     m_order.clear();
     m_schemas.clear();

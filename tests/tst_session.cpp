@@ -1,4 +1,7 @@
 #include "session.h"
+#include "sessionsupport.h"
+#include "readstore.h"
+#include "projectionhost.h"
 #include "testsupport.h"
 
 #include <QFile>
@@ -102,6 +105,25 @@ private Q_SLOTS:
         QVERIFY2(broken.error().message.contains(u"bank-copy.js:"_s), qPrintable(broken.error().message));
         QCOMPARE((*session)->domain()->info().version, u"1.1.0"_s);
         QCOMPARE(changed.count(), 2);
+    }
+
+    void browsingReadStoreOutlivesARestartOfTheProjections()
+    {
+        // The projections dashboard holds this pointer: a pack reload restarts
+        // the worker, and must not free what the views still read through.
+        auto session = openTestSession(m_dir.filePath(u"browse.db"_s));
+        QVERIFY(session);
+        QVERIFY(runCommand(session.get(), u"OpenAccount"_s, u"acc-1"_s,
+                           {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}})
+                    .accepted());
+        QTRY_VERIFY(!session->projectionStatuses().isEmpty());
+        ReadStore *before = session->projections()->readStore();
+        QVERIFY(before);
+        QVERIFY(session->loadPack(bankPack())); // restarts the projections
+        QTRY_VERIFY(!session->projectionStatuses().isEmpty());
+        QCOMPARE(session->projections()->readStore(), before);
+        auto checkpoints = before->checkpoints();
+        QVERIFY(checkpoints && !checkpoints->isEmpty());
     }
 
     void badPackIsRefusedWithoutOpeningHalfway()
