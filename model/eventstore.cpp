@@ -362,7 +362,7 @@ Status EventStore::initialisePostgres(const StoreAddress &address, const Options
     // Normal gives up the last commits on a server crash, never consistency (like SQLite's NORMAL under WAL).
     m_pgFullDurability = options.durability == Durability::Full;
     if (!q.exec(options.durability == Durability::Full ? u"SET synchronous_commit = on"_s
-                                                        : u"SET synchronous_commit = off"_s))
+                                                       : u"SET synchronous_commit = off"_s))
         return sqlError(u"set synchronous_commit"_s, q);
     return createOrMigrate(*schema);
 }
@@ -377,11 +377,11 @@ Result<int> EventStore::checkOwnership(const QStringList &tables, const QString 
                                u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(m_label));
         schema = q.value(0).toInt();
         if (schema > SchemaVersion)
-            return Error::make(ErrorCode::NewerSchema,
-                               u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s
-                                   .arg(m_label)
-                                   .arg(schema)
-                                   .arg(SchemaVersion));
+            return Error::make(
+                ErrorCode::NewerSchema,
+                u"%1 was written by a newer Eventscope (store schema %2, this version reads up to %3)"_s.arg(m_label)
+                    .arg(schema)
+                    .arg(SchemaVersion));
     } else if (!tables.isEmpty()) {
         return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: %2 (%3)"_s.arg(
                                                      m_label, whatItIs, tables.mid(0, 5).join(u", "_s)));
@@ -390,11 +390,11 @@ Result<int> EventStore::checkOwnership(const QStringList &tables, const QString 
         if (schema == 0)
             return Error::make(ErrorCode::NotAStore, u"%1 is not an Eventscope store: it is empty"_s.arg(m_label));
         if (schema < SchemaVersion)
-            return Error::make(ErrorCode::Invalid,
-                               u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s
-                                   .arg(m_label)
-                                   .arg(schema)
-                                   .arg(SchemaVersion));
+            return Error::make(
+                ErrorCode::Invalid,
+                u"%1 uses store schema %2 and needs an upgrade to %3: open it read-write once"_s.arg(m_label)
+                    .arg(schema)
+                    .arg(SchemaVersion));
     }
     return schema;
 }
@@ -671,8 +671,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     for (const NewEvent &e : request.events) {
         if (e.type.isEmpty())
             return Error::make(ErrorCode::Invalid, u"an event has no type"_s);
-        prepared_.append({e.eventId.isEmpty() ? newId() : e.eventId,
-                          compactJson(e.data), compactJson(e.metadata)});
+        prepared_.append({e.eventId.isEmpty() ? newId() : e.eventId, compactJson(e.data), compactJson(e.metadata)});
     }
 
     if (auto st = begin(); !st)
@@ -698,12 +697,11 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
                 RecordedEvent stored = eventFromQuery(q);
                 q.finish();
                 const NewEvent &wanted = request.events[i];
-                if (stored.stream != request.stream || stored.type != wanted.type ||
-                    stored.data != prepared_[i].data) {
-                    return fail(Error::make(ErrorCode::DuplicateId,
-                                            u"event %1 is already stored at position %2 with different content"_s.arg(
-                                                prepared_[i].id)
-                                                .arg(stored.position)));
+                if (stored.stream != request.stream || stored.type != wanted.type || stored.data != prepared_[i].data) {
+                    return fail(Error::make(
+                        ErrorCode::DuplicateId,
+                        u"event %1 is already stored at position %2 with different content"_s.arg(prepared_[i].id)
+                            .arg(stored.position)));
                 }
                 result.events.append(stored);
                 ++found;
@@ -712,10 +710,10 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         }
         if (found > 0) {
             if (found != prepared_.size())
-                return fail(Error::make(ErrorCode::DuplicateId,
-                                        u"%1 of the %2 events are already stored: a batch is all new or all repeated"_s
-                                            .arg(found)
-                                            .arg(prepared_.size())));
+                return fail(Error::make(
+                    ErrorCode::DuplicateId,
+                    u"%1 of the %2 events are already stored: a batch is all new or all repeated"_s.arg(found).arg(
+                        prepared_.size())));
             rollback();
             result.idempotent = true;
             result.streamVersion = streamInfo(request.stream).value_or(StreamInfo{}).version;
@@ -732,9 +730,10 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     qint64 head = 0;
     QByteArray prevHash;
     {
-        QSqlQuery &q = prepared(u"SELECT s.version, s.type, h.position, h.hash FROM (SELECT 1 AS one) o "
-                                "LEFT JOIN streams s ON s.stream = ? "
-                                "LEFT JOIN (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON 1 = 1"_s);
+        QSqlQuery &q =
+            prepared(u"SELECT s.version, s.type, h.position, h.hash FROM (SELECT 1 AS one) o "
+                     "LEFT JOIN streams s ON s.stream = ? "
+                     "LEFT JOIN (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON 1 = 1"_s);
         q.bindValue(0, request.stream);
         if (!q.exec() || !q.next())
             return fail(sqlError(u"read the stream version and the head"_s, q));
@@ -746,10 +745,11 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
         q.finish();
     }
     const ExpectedVersion &ex = request.expected;
-    if ((ex.kind == ExpectedVersion::NoStream && exists) || (ex.kind == ExpectedVersion::Exact && ex.version != current)) {
+    if ((ex.kind == ExpectedVersion::NoStream && exists) ||
+        (ex.kind == ExpectedVersion::Exact && ex.version != current)) {
         Error e = Error::make(ErrorCode::Conflict,
-                              u"concurrency conflict on stream %1: expected %2, but the stream is at version %3"_s.arg(
-                                  request.stream, ex.toString())
+                              u"concurrency conflict on stream %1: expected %2, but the stream is at version %3"_s
+                                  .arg(request.stream, ex.toString())
                                   .arg(current));
         e.expectedVersion = ex.kind == ExpectedVersion::Exact ? ex.version : 0;
         e.actualVersion = current;
@@ -757,7 +757,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     }
     if (exists && !request.streamType.isEmpty() && existingType != request.streamType)
         return fail(Error::make(ErrorCode::Invalid, u"stream %1 is a %2, not a %3"_s.arg(request.stream, existingType,
-                                                                                           request.streamType)));
+                                                                                         request.streamType)));
 
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     result.events.reserve(prepared_.size());
@@ -796,18 +796,18 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
             const RecordedEvent &e = result.events.at(i);
             const QSqlError err = ins.lastError();
             if (isConstraintOn(err, "events.stream, events.version"_L1, "events_stream_version_key"_L1)) {
-                Error c = Error::make(ErrorCode::Conflict,
-                                      u"concurrency conflict on stream %1: version %2 was written concurrently"_s.arg(
-                                          request.stream)
-                                          .arg(e.version));
+                Error c = Error::make(
+                    ErrorCode::Conflict,
+                    u"concurrency conflict on stream %1: version %2 was written concurrently"_s.arg(request.stream)
+                        .arg(e.version));
                 c.expectedVersion = current;
                 c.actualVersion = e.version;
                 return fail(c);
             }
             if (isConstraintOn(err, "events.event_id"_L1, "events_event_id_key"_L1))
-                return fail(Error::make(ErrorCode::DuplicateId, rows == 1
-                                            ? u"event id %1 appears twice in the batch"_s.arg(e.eventId)
-                                            : u"an event id appears twice in the batch"_s));
+                return fail(Error::make(ErrorCode::DuplicateId,
+                                        rows == 1 ? u"event id %1 appears twice in the batch"_s.arg(e.eventId)
+                                                  : u"an event id appears twice in the batch"_s));
             return fail(sqlError(u"append to stream %1"_s.arg(request.stream), ins));
         }
         i += rows;
@@ -815,8 +815,9 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
     result.streamVersion = current + prepared_.size();
 
     if (!prepared_.isEmpty()) {
-        QSqlQuery &q = prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
-                                "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
+        QSqlQuery &q =
+            prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
+                     "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
         q.bindValue(0, request.stream);
         q.bindValue(1, exists ? existingType : request.streamType);
         q.bindValue(2, result.streamVersion);
@@ -930,10 +931,10 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
             if (stored.stream == src.stream && stored.version == src.version && stored.data == src.data &&
                 stored.type == src.type)
                 continue; // already there: importing twice is harmless
-            return fail(Error::make(ErrorCode::DuplicateId,
-                                    u"%1: event %2 is already stored at position %3 with different content"_s.arg(
-                                        where, src.eventId)
-                                        .arg(stored.position)));
+            return fail(Error::make(
+                ErrorCode::DuplicateId,
+                u"%1: event %2 is already stored at position %3 with different content"_s.arg(where, src.eventId)
+                    .arg(stored.position)));
         }
         byId.finish();
 
@@ -948,18 +949,19 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
             it = streamStates.insert(src.stream, s);
         }
         if (src.version != it->version + 1)
-            return fail(Error::make(ErrorCode::Conflict,
-                                    u"%1: stream %2 version %3 does not follow the stored version %4"_s.arg(
-                                        where, src.stream)
-                                        .arg(src.version)
-                                        .arg(it->version)));
+            return fail(
+                Error::make(ErrorCode::Conflict,
+                            u"%1: stream %2 version %3 does not follow the stored version %4"_s.arg(where, src.stream)
+                                .arg(src.version)
+                                .arg(it->version)));
         RecordedEvent e = src;
         e.position = ++head;
         e.hash = computeHash(prevHash, e);
         if (!src.hash.isEmpty() && src.position == e.position && src.hash != e.hash)
-            return fail(Error::make(ErrorCode::Invalid,
-                                    u"%1: the hash of event %2 does not match its content: the export was altered"_s.arg(
-                                        where, src.eventId)));
+            return fail(
+                Error::make(ErrorCode::Invalid,
+                            u"%1: the hash of event %2 does not match its content: the export was altered"_s.arg(
+                                where, src.eventId)));
         prevHash = e.hash;
         const QJsonObject md = parseObject(e.metadata);
         const QString correlation = md.value(meta::CorrelationId).toString();
@@ -973,8 +975,9 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
         it->lastMs = e.recordedMs;
         ++imported;
     }
-    QSqlQuery &up = prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
-                             "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
+    QSqlQuery &up =
+        prepared(u"INSERT INTO streams(stream, type, version, first_ms, last_ms) VALUES (?,?,?,?,?) "
+                 "ON CONFLICT(stream) DO UPDATE SET version = excluded.version, last_ms = excluded.last_ms"_s);
     for (auto it = streamStates.cbegin(); it != streamStates.cend(); ++it) {
         up.bindValue(0, it.key());
         up.bindValue(1, it->type.isEmpty() ? u"unknown"_s : it->type);
@@ -1095,11 +1098,12 @@ Result<EventList> EventStore::query(const EventQuery &eq)
 Result<EventList> EventStore::readStream(const QString &stream, qint64 fromVersion, qint64 toVersion)
 {
     // The (stream, version) index serves this directly.
-    const QString sql = toVersion >= 0
-        ? u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
-          "FROM events WHERE stream = ? AND version >= ? AND version <= ? ORDER BY version"_s
-        : u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
-          "FROM events WHERE stream = ? AND version >= ? ORDER BY version"_s;
+    const QString sql =
+        toVersion >= 0
+            ? u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
+              "FROM events WHERE stream = ? AND version >= ? AND version <= ? ORDER BY version"_s
+            : u"SELECT position, stream, version, type, event_id, data, metadata, recorded_ms, schema_version, hash "
+              "FROM events WHERE stream = ? AND version >= ? ORDER BY version"_s;
     QSqlQuery &q = prepared(sql);
     q.bindValue(0, stream);
     q.bindValue(1, fromVersion);
@@ -1206,8 +1210,8 @@ std::optional<StreamInfo> EventStore::streamInfo(const QString &stream)
     q.bindValue(0, stream);
     std::optional<StreamInfo> out;
     if (q.exec() && q.next())
-        out = StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
-                         q.value(3).toLongLong(), q.value(4).toLongLong()};
+        out = StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
+                         q.value(4).toLongLong()};
     q.finish();
     return out;
 }
@@ -1244,8 +1248,8 @@ std::optional<Snapshot> EventStore::latestSnapshot(const QString &stream, qint64
     q.bindValue(3, domainHash);
     std::optional<Snapshot> out;
     if (q.exec() && q.next())
-        out = Snapshot{stream, q.value(0).toLongLong(), parseObject(q.value(1).toByteArray()), domainVersion,
-                       domainHash};
+        out =
+            Snapshot{stream, q.value(0).toLongLong(), parseObject(q.value(1).toByteArray()), domainVersion, domainHash};
     q.finish();
     return out;
 }
@@ -1290,8 +1294,7 @@ std::optional<CommandRecord> EventStore::command(const QString &commandId)
 
 Result<QList<CommandRecord>> EventStore::commands(qint64 afterSeq, int limit)
 {
-    QSqlQuery &q =
-        prepared(u"SELECT "_s + kCommandColumns + u" FROM command_log WHERE seq > ? ORDER BY seq LIMIT ?"_s);
+    QSqlQuery &q = prepared(u"SELECT "_s + kCommandColumns + u" FROM command_log WHERE seq > ? ORDER BY seq LIMIT ?"_s);
     q.bindValue(0, afterSeq);
     q.bindValue(1, limit);
     if (!q.exec())
@@ -1331,9 +1334,9 @@ Result<VerifyReport> EventStore::verify(const std::function<bool(qint64, qint64)
         if (e.position != expectedPosition) {
             report.intact = false;
             report.firstBadPosition = expectedPosition;
-            report.problem = u"position %1 is missing (the next stored event is at %2): events were deleted"_s.arg(
-                                 expectedPosition)
-                                 .arg(e.position);
+            report.problem =
+                u"position %1 is missing (the next stored event is at %2): events were deleted"_s.arg(expectedPosition)
+                    .arg(e.position);
             return false;
         }
         const QByteArray recomputed = computeHash(prevHash, e);

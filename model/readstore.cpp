@@ -315,8 +315,9 @@ QVariant integerOrReal(double d)
 // A compact opaque cursor: base64url of [sortValue, key] or [key].
 QString encodeCursor(const QJsonArray &parts)
 {
-    return QString::fromLatin1(QJsonDocument(parts).toJson(QJsonDocument::Compact).toBase64(
-        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+    return QString::fromLatin1(QJsonDocument(parts)
+                                   .toJson(QJsonDocument::Compact)
+                                   .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
 }
 
 std::optional<QJsonArray> decodeCursor(const QString &cursor)
@@ -437,12 +438,14 @@ int compareKeys(const QByteArray &a, const QByteArray &b)
 // the lock in the writer's gaps. The budget stays the 10 s of the store.
 int fairBusyHandler(void *, int attempt)
 {
-    constexpr int ShortTries = 200; // 0.25 ms each: the first 50 ms
+    constexpr int ShortTries = 200;          // 0.25 ms each: the first 50 ms
     constexpr int Tries = ShortTries + 9950; // then 1 ms each, ~10 s in all
     if (attempt >= Tries)
         return 0;
     if (attempt < ShortTries) {
-        struct timespec ts {0, 250000};
+        struct timespec ts {
+            0, 250000
+        };
         nanosleep(&ts, nullptr);
     } else {
         sqlite3_sleep(1);
@@ -673,8 +676,8 @@ Status ReadStore::commit()
 {
     if (m_pg) {
         if (!m_db.commit()) {
-            const Error e = Error::make(ErrorCode::Io, u"read store %1: cannot commit: %2"_s.arg(
-                                                           displayName(), m_db.lastError().text()));
+            const Error e = Error::make(
+                ErrorCode::Io, u"read store %1: cannot commit: %2"_s.arg(displayName(), m_db.lastError().text()));
             rollback();
             return e;
         }
@@ -716,7 +719,9 @@ ProjectionCheckpoint checkpointFromQuery(const QSqlQuery &q)
     ProjectionCheckpoint c;
     c.name = q.value(0).toString();
     const QString kind = q.value(1).toString();
-    c.kind = kind == u"search" ? ProjectionKind::Search : kind == u"page" ? ProjectionKind::Page : ProjectionKind::Table;
+    c.kind = kind == u"search" ? ProjectionKind::Search
+             : kind == u"page" ? ProjectionKind::Page
+                               : ProjectionKind::Table;
     c.shape = QJsonDocument::fromJson(q.value(2).toByteArray()).object();
     c.position = q.value(3).toLongLong();
     c.state = projectionStateFromName(q.value(4).toString()).value_or(ProjectionState::Running);
@@ -852,7 +857,8 @@ Status ReadStore::recordInvalidation(const QString &projection, qint64 position,
         return {};
     // QPSQL's lastInsertId() is an OID, not the row's seq: RETURNING gives it.
     QSqlQuery &q = prepared(u"INSERT INTO es_page_invalidations(projection, position, paths, recorded_ms) "
-                            "VALUES (?,?,?,?)"_s + (m_pg ? u" RETURNING seq"_s : QString()));
+                            "VALUES (?,?,?,?)"_s +
+                            (m_pg ? u" RETURNING seq"_s : QString()));
     q.bindValue(0, projection);
     q.bindValue(1, position);
     q.bindValue(2, QString::fromUtf8(QJsonDocument(QJsonArray::fromStringList(paths)).toJson(QJsonDocument::Compact)));
@@ -951,8 +957,8 @@ Status ReadStore::createTables(const ProjectionSchema &schema, Tables tables)
                        u", _tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, translate("_s +
                        (text.isEmpty() ? u"''"_s : text.join(u" || ' ' || "_s)) + u", '"_s + fold.first + u"', '"_s +
                        fold.second + u"'))) STORED)"_s;
-            ddl << u"CREATE INDEX IF NOT EXISTS "_s + quoted(ftsTableName(schema.name, tables) + u"_tsv"_s) + u" ON "_s +
-                       fts + u" USING GIN (_tsv)"_s;
+            ddl << u"CREATE INDEX IF NOT EXISTS "_s + quoted(ftsTableName(schema.name, tables) + u"_tsv"_s) +
+                       u" ON "_s + fts + u" USING GIN (_tsv)"_s;
             break;
         }
         case ProjectionKind::Page:
@@ -964,8 +970,9 @@ Status ReadStore::createTables(const ProjectionSchema &schema, Tables tables)
     } else {
         switch (schema.kind) {
         case ProjectionKind::Table: {
-            QString sql = u"CREATE TABLE IF NOT EXISTS "_s + table + u"(_key TEXT PRIMARY KEY NOT NULL, "
-                                                                      "_position INTEGER NOT NULL"_s;
+            QString sql = u"CREATE TABLE IF NOT EXISTS "_s + table +
+                          u"(_key TEXT PRIMARY KEY NOT NULL, "
+                          "_position INTEGER NOT NULL"_s;
             for (const ColumnSpec &c : schema.columns)
                 sql += u", "_s + quoted(c.name) + u' ' + c.sqlType();
             sql += u") WITHOUT ROWID"_s;
@@ -986,7 +993,8 @@ Status ReadStore::createTables(const ProjectionSchema &schema, Tables tables)
         case ProjectionKind::Page:
             // Deleted pages stay as tombstones so that versions never go back.
             ddl << u"CREATE TABLE IF NOT EXISTS "_s + table +
-                       u"(_key TEXT PRIMARY KEY NOT NULL, _position INTEGER NOT NULL, title TEXT, html TEXT, data TEXT, "
+                       u"(_key TEXT PRIMARY KEY NOT NULL, _position INTEGER NOT NULL, title TEXT, html TEXT, data "
+                       u"TEXT, "
                        "version INTEGER NOT NULL, etag TEXT NOT NULL, deleted INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID"_s;
             break;
         }
@@ -1026,8 +1034,8 @@ bool ReadStore::hasTables(const QString &projection, Tables tables)
 Status ReadStore::swapShadow(const QString &projection)
 {
     if (!hasTables(projection, Tables::Shadow))
-        return Error::make(ErrorCode::NotFound, u"projection %1 has no rebuilt (shadow) tables to swap in"_s.arg(
-                                                    projection));
+        return Error::make(ErrorCode::NotFound,
+                           u"projection %1 has no rebuilt (shadow) tables to swap in"_s.arg(projection));
     if (auto st = dropTables(projection, Tables::Live); !st)
         return st;
     const QString shadowFts = ftsTableName(projection, Tables::Shadow);
@@ -1324,7 +1332,7 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
             pattern.replace(u'\\', u"\\\\"_s).replace(u'%', u"\\%"_s).replace(u'_', u"\\_"_s);
             // SQLite's LIKE reads a number as its text and ignores ASCII case; on
             // PostgreSQL that is a cast and ILIKE (ASCII-only folding under "C", as SQLite's).
-            const QString text = !m_pg ? e
+            const QString text = !m_pg  ? e
                                  : json ? u"(doc::jsonb ->> '"_s + f.column + u"')"_s
                                         : u"CAST("_s + e + u" AS TEXT)"_s;
             where << text + (m_pg ? u" ILIKE ? ESCAPE '\\'"_s : u" LIKE ? ESCAPE '\\'"_s);
@@ -1350,9 +1358,9 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
     if (!query.after.isEmpty()) {
         const auto cursor = decodeCursor(query.after);
         if (!cursor || (byKeyOnly ? cursor->size() != 1 : cursor->size() != 2))
-            return Error::make(ErrorCode::Invalid,
-                               u"the cursor '%1' is not one this query returned (same sort order needed)"_s.arg(
-                                   query.after));
+            return Error::make(
+                ErrorCode::Invalid,
+                u"the cursor '%1' is not one this query returned (same sort order needed)"_s.arg(query.after));
         if (byKeyOnly) {
             where << u"_key"_s + cmp + u"?"_s;
             binds << cursor->at(0).toString();
@@ -1453,7 +1461,7 @@ Result<QList<SearchHit>> ReadStore::search(const QString &projection, const QStr
 }
 
 Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, const ProjectionSchema &schema,
-                                                    const QString &text, int limit, bool rawSyntax)
+                                                   const QString &text, int limit, bool rawSyntax)
 {
     QString match;
     if (rawSyntax) {
@@ -1514,11 +1522,11 @@ Result<QJsonArray> ReadStore::dump(const QString &projection, Tables tables)
         QJsonObject row{{u"key"_s, q.value(0).toString()}, {u"position"_s, q.value(1).toLongLong()}};
         if (s.kind == ProjectionKind::Page) {
             row.insert(u"value"_s, QJsonObject{{u"title"_s, q.value(2).toString()},
-                                              {u"html"_s, q.value(3).toString()},
-                                              {u"data"_s, parseValue(q.value(4).toByteArray())},
-                                              {u"version"_s, q.value(5).toLongLong()},
-                                              {u"etag"_s, q.value(6).toString()},
-                                              {u"deleted"_s, q.value(7).toInt() != 0}});
+                                               {u"html"_s, q.value(3).toString()},
+                                               {u"data"_s, parseValue(q.value(4).toByteArray())},
+                                               {u"version"_s, q.value(5).toLongLong()},
+                                               {u"etag"_s, q.value(6).toString()},
+                                               {u"deleted"_s, q.value(7).toInt() != 0}});
         } else {
             row.insert(u"value"_s, decodeValue(s, q, 2));
         }
@@ -1573,13 +1581,13 @@ Result<ProjectionDiff> ReadStore::diff(const ProjectionSchema &live, const Proje
         if (order < 0) {
             ++d.removed;
             if (wanted())
-                report(RowChange{RowChange::Kind::Removed, QString::fromUtf8(keyA), decodeValue(live, a, 2).toObject(),
-                                 {}});
+                report(RowChange{
+                    RowChange::Kind::Removed, QString::fromUtf8(keyA), decodeValue(live, a, 2).toObject(), {}});
         } else if (order > 0) {
             ++d.added;
             if (wanted())
-                report(RowChange{RowChange::Kind::Added, QString::fromUtf8(keyB), {},
-                                 decodeValue(shadow, b, 2).toObject()});
+                report(RowChange{
+                    RowChange::Kind::Added, QString::fromUtf8(keyB), {}, decodeValue(shadow, b, 2).toObject()});
         } else {
             // Same shape: equal SQL values are equal rows, without decoding them.
             bool same = sameShape;

@@ -54,8 +54,7 @@ Result<StoreAddress> StoreAddress::parse(const QString &text)
         else if (key == u"host")
             a.m_socketDir = value;
         else
-            return Error::make(ErrorCode::Invalid,
-                               u"%1: unknown option '%2' (known: sslmode, host)"_s.arg(shown, key));
+            return Error::make(ErrorCode::Invalid, u"%1: unknown option '%2' (known: sslmode, host)"_s.arg(shown, key));
     }
     if (a.m_database.isEmpty() || a.m_database.contains(u'/'))
         return Error::make(ErrorCode::Invalid,
@@ -103,10 +102,15 @@ bool StoreAddress::isPasswordError(const QString &message)
 
 bool StoreAddress::isConnectionLoss(const QString &message)
 {
-    static const char *const signs[] = {"terminating connection", "server closed the connection",
-                                        "no connection to the server", "could not connect to server",
-                                        "connection to server", "cannot connect", "cannot reconnect",
-                                        "the database system is starting up", "the database system is shutting down"};
+    static const char *const signs[] = {"terminating connection",
+                                        "server closed the connection",
+                                        "no connection to the server",
+                                        "could not connect to server",
+                                        "connection to server",
+                                        "cannot connect",
+                                        "cannot reconnect",
+                                        "the database system is starting up",
+                                        "the database system is shutting down"};
     for (const char *sign : signs) {
         if (message.contains(QLatin1StringView(sign)))
             return true;

@@ -104,8 +104,8 @@ void StoreWatcher::subscribe()
             [this](const QString &name, QSqlDriver::NotificationSource, const QVariant &) { onNotification(name); });
     m_listening = driver->subscribeToNotification(EventStore::notificationChannel());
     if (!m_listening)
-        qCWarning(lcWatch).noquote() << m_store->displayName() << ": cannot LISTEN, following by polling only:"
-                                     << driver->lastError().text();
+        qCWarning(lcWatch).noquote() << m_store->displayName()
+                                     << ": cannot LISTEN, following by polling only:" << driver->lastError().text();
 }
 
 void StoreWatcher::onNotification(const QString &name)
@@ -200,8 +200,7 @@ void StoreWatcher::tryReconnect()
 
 void StoreWatcher::finishReconnect(const QString &probeFailure)
 {
-    Status st = probeFailure.isEmpty() ? m_store->reconnect()
-                                       : Status(Error::make(ErrorCode::Io, probeFailure));
+    Status st = probeFailure.isEmpty() ? m_store->reconnect() : Status(Error::make(ErrorCode::Io, probeFailure));
     if (!st) {
         // Back off between attempts.
         m_retryMs = qBound(m_options.safetyPollMs, m_retryMs * 2, MaxRetryMs);

@@ -31,8 +31,8 @@ class StoreWatcher : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        int pollIntervalMs = 200;  // SQLite data_version poll
-        int safetyPollMs = 1500;   // PostgreSQL: head check and connection probe
+        int pollIntervalMs = 200; // SQLite data_version poll
+        int safetyPollMs = 1500;  // PostgreSQL: head check and connection probe
         // PostgreSQL: reopen the store's connection when it drops. connectionLost
         // comes first: an owner with prepared statements of its own on that
         // connection frees them there (ProjectionRunner's read store does).

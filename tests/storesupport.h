@@ -56,8 +56,8 @@ public:
             c.setUserName(url.userName());
             c.setDatabaseName(url.path().mid(1));
             if (!c.open()) {
-                m_error = QStringLiteral("cannot reach the test PostgreSQL server at %1: %2")
-                              .arg(base, c.lastError().text());
+                m_error =
+                    QStringLiteral("cannot reach the test PostgreSQL server at %1: %2").arg(base, c.lastError().text());
             } else {
                 QSqlQuery q(c);
                 q.exec(QStringLiteral("SET client_min_messages = warning"));
@@ -80,6 +80,6 @@ private:
 };
 
 // A fresh store location, or the test fails with the reason.
-#define ES_STORE_LOCATION(var, stores, name)                                                                          \
-    const QString var = (stores).location(name);                                                                     \
+#define ES_STORE_LOCATION(var, stores, name)                                                                           \
+    const QString var = (stores).location(name);                                                                       \
     QVERIFY2(!var.isEmpty(), qPrintable((stores).error()))

@@ -56,9 +56,9 @@ private Q_SLOTS:
         QList<QProcess *> writers;
         for (int i = 0; i < Writers; ++i) {
             auto *w = new QProcess(this);
-            w->start(cliPath(), {u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s,
-                                 QString::number(Commands), u"--seed"_s, QString::number(100 + i), u"--json"_s,
-                                 u"--durable"_s});
+            w->start(cliPath(),
+                     {u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, QString::number(Commands),
+                      u"--seed"_s, QString::number(100 + i), u"--json"_s, u"--durable"_s});
             QVERIFY(w->waitForStarted());
             writers << w;
         }
@@ -106,8 +106,8 @@ private Q_SLOTS:
         // Each projection, caught up while writers raced it, equals a rebuild from zero.
         QCOMPARE(cli({u"project"_s, store, u"--domain"_s, shopPack()}).code, 0);
         for (const QString &name : {u"OrdersPerCustomer"_s, u"Orders"_s, u"StockLevels"_s, u"ProductSearch"_s}) {
-            const Run r = cli({u"project"_s, store, u"--domain"_s, shopPack(), u"--rebuild"_s, name, u"--dry-run"_s,
-                               u"--json"_s});
+            const Run r = cli(
+                {u"project"_s, store, u"--domain"_s, shopPack(), u"--rebuild"_s, name, u"--dry-run"_s, u"--json"_s});
             QVERIFY2(r.code == 0, QByteArray(r.out + r.err).constData());
             const QJsonObject d = QJsonDocument::fromJson(r.out).object();
             QVERIFY2(d.value(u"added"_s).toInteger() == 0 && d.value(u"removed"_s).toInteger() == 0 &&

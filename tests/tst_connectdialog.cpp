@@ -33,8 +33,7 @@ class TestConnectDialog : public QObject {
     Q_OBJECT
 
 private:
-    template <typename T>
-    static T *field(QWidget *dialog, const QString &name)
+    template <typename T> static T *field(QWidget *dialog, const QString &name)
     {
         auto *w = dialog->findChild<T *>(name);
         if (!w)

@@ -204,8 +204,8 @@ private Q_SLOTS:
 
         // A real second process.
         QProcess cli;
-        cli.start(cliPath(), {u"exec"_s, url, u"--domain"_s, bankPack(), u"--stream"_s, u"acc-1"_s,
-                              u"OpenAccount"_s, uR"({"owner":"Ann","currency":"EUR"})"_s});
+        cli.start(cliPath(), {u"exec"_s, url, u"--domain"_s, bankPack(), u"--stream"_s, u"acc-1"_s, u"OpenAccount"_s,
+                              uR"({"owner":"Ann","currency":"EUR"})"_s});
         QVERIFY(cli.waitForFinished(30000));
         QCOMPARE(cli.exitCode(), 0);
         // The CLI exited after its commit; NOTIFY reaches the session through the event loop.
@@ -267,7 +267,8 @@ private Q_SLOTS:
         auto s = openPgSession(url, SlowSafetyPollMs);
         QVERIFY(s);
         for (const QString &owner : {u"Ann"_s, u"Bo"_s, u"Annika"_s})
-            QVERIFY(runCommand(s.get(), u"OpenAccount"_s, u"acc-"_s + owner, {{u"owner"_s, owner}, {u"currency"_s, u"EUR"_s}})
+            QVERIFY(runCommand(s.get(), u"OpenAccount"_s, u"acc-"_s + owner,
+                               {{u"owner"_s, owner}, {u"currency"_s, u"EUR"_s}})
                         .record.outcome == CommandOutcome::Accepted);
         EventSearch indexer;
         indexer.start(url); // nothing to index on PostgreSQL: no thread

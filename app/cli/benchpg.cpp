@@ -64,7 +64,8 @@ public:
             info += u" user='%1'"_s.arg(a.user());
         m_conn = PQconnectdb(info.toUtf8().constData()); // password: PGPASSWORD or ~/.pgpass, as for QPSQL
         if (PQstatus(m_conn) != CONNECTION_OK)
-            return Error::make(ErrorCode::Io, u"libpq: cannot connect: %1"_s.arg(QString::fromUtf8(PQerrorMessage(m_conn))));
+            return Error::make(ErrorCode::Io,
+                               u"libpq: cannot connect: %1"_s.arg(QString::fromUtf8(PQerrorMessage(m_conn))));
         return {};
     }
     Status exec(const char *sql)
@@ -78,8 +79,8 @@ public:
     }
     Status error(const char *what) const
     {
-        return Error::make(ErrorCode::Io, u"libpq: %1: %2"_s.arg(QString::fromUtf8(what),
-                                                                 QString::fromUtf8(PQerrorMessage(m_conn))));
+        return Error::make(ErrorCode::Io,
+                           u"libpq: %1: %2"_s.arg(QString::fromUtf8(what), QString::fromUtf8(PQerrorMessage(m_conn))));
     }
     PGconn *get() const { return m_conn; }
 
@@ -129,9 +130,11 @@ Result<QString> recreateDatabase(const StoreAddress &a, const QString &name)
         if (!db)
             return db.error();
         QSqlQuery q(*db);
-        if (!q.exec(u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(name)) || !q.exec(u"CREATE DATABASE %1"_s.arg(name)))
-            st = Error::make(ErrorCode::Io, u"%1: cannot create the scratch database %2 (the user needs CREATEDB): %3"_s
-                                                .arg(a.displayName(), name, q.lastError().text()));
+        if (!q.exec(u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(name)) ||
+            !q.exec(u"CREATE DATABASE %1"_s.arg(name)))
+            st = Error::make(ErrorCode::Io,
+                             u"%1: cannot create the scratch database %2 (the user needs CREATEDB): %3"_s.arg(
+                                 a.displayName(), name, q.lastError().text()));
         db->close();
     }
     QSqlDatabase::removeDatabase(conn);
@@ -183,8 +186,8 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
     const QByteArray hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
     const qint64 batches = (events + BatchSize - 1) / BatchSize;
     progress(u"[pg 1/2] batched append: %1 events, %2 per transaction, EventStore::append vs libpq COPY, interleaved"_s
-             .arg(events)
-             .arg(BatchSize));
+                 .arg(events)
+                 .arg(BatchSize));
     qint64 engineNs = 0, rawNs = 0, rawPosition = 0;
     QElapsedTimer t;
     for (qint64 chunk = 0; chunk < batches; chunk += ChunkBatches) {
@@ -237,7 +240,8 @@ Status benchAppend(const StoreAddress &a, const QString &engineUrl, const QStrin
                                    "recorded_ms, schema_version, correlation_id, actor, hash) FROM STDIN");
                 !st)
                 return st;
-            if (PQputCopyData(raw.get(), rows.constData(), int(rows.size())) != 1 || PQputCopyEnd(raw.get(), nullptr) != 1)
+            if (PQputCopyData(raw.get(), rows.constData(), int(rows.size())) != 1 ||
+                PQputCopyEnd(raw.get(), nullptr) != 1)
                 return raw.error("COPY");
             PGresult *res = PQgetResult(raw.get());
             const bool copied = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -269,8 +273,9 @@ Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QStr
     auto check = [](const CommandResult &r, const QString &what) -> Status {
         if (r.accepted())
             return {};
-        return Error::make(ErrorCode::Script, u"%1 was not accepted: %2"_s.arg(
-                                                  what, r.error.code != ErrorCode::None ? r.error.message : r.record.reason));
+        return Error::make(ErrorCode::Script,
+                           u"%1 was not accepted: %2"_s.arg(what, r.error.code != ErrorCode::None ? r.error.message
+                                                                                                  : r.record.reason));
     };
     for (int i = 0; i < Accounts; ++i) {
         Command cmd;
@@ -284,9 +289,10 @@ Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QStr
     RawPg raw;
     if (auto st = raw.open(a, rawName); !st)
         return st;
-    if (auto st = raw.exec("CREATE TABLE single_events(position BIGINT PRIMARY KEY, stream TEXT NOT NULL, version BIGINT "
-                           "NOT NULL, type TEXT NOT NULL, event_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, metadata "
-                           "TEXT NOT NULL, recorded_ms BIGINT NOT NULL, hash TEXT NOT NULL, UNIQUE(stream, version))");
+    if (auto st =
+            raw.exec("CREATE TABLE single_events(position BIGINT PRIMARY KEY, stream TEXT NOT NULL, version BIGINT "
+                     "NOT NULL, type TEXT NOT NULL, event_id TEXT NOT NULL UNIQUE, data TEXT NOT NULL, metadata "
+                     "TEXT NOT NULL, recorded_ms BIGINT NOT NULL, hash TEXT NOT NULL, UNIQUE(stream, version))");
         !st)
         return st;
     {
@@ -301,8 +307,8 @@ Status benchCommands(const StoreAddress &a, const QString &engineUrl, const QStr
     }
     const QByteArray hash = QCryptographicHash::hash("eventscope bench", QCryptographicHash::Sha256).toHex();
     progress(u"[pg 2/2] durable commands: %1 Deposit commands through the pipeline vs %1 one-row libpq INSERT "
-         "transactions (synchronous_commit = on), interleaved every %2"_s.arg(commands)
-             .arg(CommandChunk));
+             "transactions (synchronous_commit = on), interleaved every %2"_s.arg(commands)
+                 .arg(CommandChunk));
     std::vector<qint64> lat, rawLat;
     QByteArray sampleData = "{\"amount\":1}", sampleMeta = "{\"actor\":\"bench\"}";
     QElapsedTimer t;
@@ -383,14 +389,14 @@ int runPostgresBench(const QStringList &args)
     QCommandLineParser p;
     p.setApplicationDescription(u"The PostgreSQL figures beside raw libpq baselines measured in the same run."_s);
     p.addHelpOption();
-    p.addOption({u"postgres"_s, u"The server, as postgresql://user@host:port/database (the user needs CREATEDB)."_s,
-                 u"URL"_s});
+    p.addOption(
+        {u"postgres"_s, u"The server, as postgresql://user@host:port/database (the user needs CREATEDB)."_s, u"URL"_s});
     p.addOption({u"events"_s, u"Events for the batched append (default 200000; --quick 50000)."_s, u"N"_s});
     p.addOption({u"commands"_s, u"Durable Deposit commands (default 2000; --quick 500)."_s, u"N"_s});
     p.addOption({u"quick"_s, u"Smaller runs."_s});
     p.addOption({u"json"_s, u"Machine-readable JSON output."_s});
-    p.addOption({u"domain"_s, u"The bank domain pack (default: resources/domains/bank.js of the source tree)."_s,
-                 u"PACK"_s});
+    p.addOption(
+        {u"domain"_s, u"The bank domain pack (default: resources/domains/bank.js of the source tree)."_s, u"PACK"_s});
     QStringList argv = args;
     argv[0] = u"eventscope-cli bench"_s;
     if (!p.parse(argv))
@@ -402,7 +408,8 @@ int runPostgresBench(const QStringList &args)
     QLoggingCategory::setFilterRules(u"eventscope.*.debug=false\neventscope.*.info=false"_s);
     auto address = StoreAddress::parse(p.value(u"postgres"_s));
     if (!address || !address->isPostgres())
-        return failed(address ? Error::make(ErrorCode::Invalid, u"--postgres needs a postgresql:// URL"_s) : address.error());
+        return failed(address ? Error::make(ErrorCode::Invalid, u"--postgres needs a postgresql:// URL"_s)
+                              : address.error());
     const bool quick = p.isSet(u"quick"_s);
     bool ok = true;
     const qint64 events = p.isSet(u"events"_s) ? p.value(u"events"_s).toLongLong(&ok) : (quick ? 50000 : 200000);
@@ -440,8 +447,8 @@ int runPostgresBench(const QStringList &args)
         if (!rawDb)
             return failed(rawDb.error());
         st = qstrcmp(stage, "append") == 0
-            ? benchAppend(*address, *engine, u"es_bench_raw"_s, events, f)
-            : benchCommands(*address, *engine, u"es_bench_raw"_s, bank->get(), commands, f);
+                 ? benchAppend(*address, *engine, u"es_bench_raw"_s, events, f)
+                 : benchCommands(*address, *engine, u"es_bench_raw"_s, bank->get(), commands, f);
         if (!st)
             break;
     }
@@ -455,15 +462,20 @@ int runPostgresBench(const QStringList &args)
     const double cmdEngine = double(f.commands) / f.commandEngineSec;
     const double cmdRaw = double(f.commands) / f.commandRawSec;
     if (p.isSet(u"json"_s)) {
-        out() << QJsonDocument(QJsonObject{
-                     {u"server"_s, server},
-                     {u"append"_s, QJsonObject{{u"events"_s, f.events}, {u"batch"_s, BatchSize},
-                                               {u"eventscope"_s, appendEngine}, {u"raw"_s, appendRaw},
-                                               {u"ratio"_s, appendEngine / appendRaw}}},
-                     {u"commands"_s, QJsonObject{{u"commands"_s, f.commands}, {u"eventscope"_s, cmdEngine},
-                                                 {u"raw"_s, cmdRaw}, {u"ratio"_s, cmdEngine / cmdRaw},
-                                                 {u"p50Ms"_s, f.p50}, {u"p99Ms"_s, f.p99},
-                                                 {u"rawP50Ms"_s, f.rawP50}, {u"rawP99Ms"_s, f.rawP99}}}})
+        out() << QJsonDocument(QJsonObject{{u"server"_s, server},
+                                           {u"append"_s, QJsonObject{{u"events"_s, f.events},
+                                                                     {u"batch"_s, BatchSize},
+                                                                     {u"eventscope"_s, appendEngine},
+                                                                     {u"raw"_s, appendRaw},
+                                                                     {u"ratio"_s, appendEngine / appendRaw}}},
+                                           {u"commands"_s, QJsonObject{{u"commands"_s, f.commands},
+                                                                       {u"eventscope"_s, cmdEngine},
+                                                                       {u"raw"_s, cmdRaw},
+                                                                       {u"ratio"_s, cmdEngine / cmdRaw},
+                                                                       {u"p50Ms"_s, f.p50},
+                                                                       {u"p99Ms"_s, f.p99},
+                                                                       {u"rawP50Ms"_s, f.rawP50},
+                                                                       {u"rawP99Ms"_s, f.rawP99}}}})
                      .toJson()
               << Qt::flush;
         return exitcode::Ok;

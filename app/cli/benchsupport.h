@@ -78,7 +78,8 @@ private:
 
 inline QJsonObject benchPayload(qint64 i)
 {
-    static const QString memo = u"benchmark payload: a transfer note of about the size that a real business event carries"_s;
+    static const QString memo =
+        u"benchmark payload: a transfer note of about the size that a real business event carries"_s;
     static const QJsonArray tags{u"alpha"_s, u"beta"_s, u"gamma"_s};
     return QJsonObject{
         {u"accountId"_s, u"acc-%1"_s.arg(i % 100000, 6, 10, QChar(u'0'))},
