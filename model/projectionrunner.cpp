@@ -74,7 +74,6 @@ ProjectionRunner::ProjectionRunner(EventStore *store, Domain *domain, const Opti
     m_clock.start();
     m_tickTimer.setSingleShot(true);
     connect(&m_tickTimer, &QTimer::timeout, this, &ProjectionRunner::tick);
-    connect(&m_pollTimer, &QTimer::timeout, this, &ProjectionRunner::poll);
     if (m_options.batchSize < 1)
         m_options.batchSize = 1;
 }
@@ -668,12 +667,13 @@ void ProjectionRunner::start()
         return;
     m_started = true;
     m_connected = true;
-    if (m_store->isPostgres()) {
-        // Other processes' commits NOTIFY: the watcher LISTENs on the store's
-        // connection, polls the head as a safety net (NOTIFY is not durable),
-        // and notices a dropped connection. It reopens only a connection this
-        // runner opened: a borrowed store is its owner's to reopen.
+    // Other connections' commits: the watcher polls SQLite's data_version, or on
+    // PostgreSQL LISTENs (NOTIFY), polls the head as a safety net and notices a
+    // dropped connection. It reopens only a connection this runner opened: a
+    // borrowed store is its owner's to reopen.
+    if (m_store->isPostgres() || m_options.pollIntervalMs > 0) {
         StoreWatcher::Options wo;
+        wo.pollIntervalMs = m_options.pollIntervalMs;
         wo.safetyPollMs = qMax(100, m_options.safetyPollMs);
         wo.reconnect = m_ownedStore != nullptr;
         m_watcher = std::make_unique<StoreWatcher>(m_store, wo);
@@ -681,8 +681,6 @@ void ProjectionRunner::start()
         connect(m_watcher.get(), &StoreWatcher::connectionLost, this, &ProjectionRunner::onConnectionLost);
         connect(m_watcher.get(), &StoreWatcher::reconnected, this, &ProjectionRunner::onReconnected);
         m_watcher->start();
-    } else if (m_options.pollIntervalMs > 0) {
-        m_pollTimer.start(m_options.pollIntervalMs);
     }
     scheduleTick(0);
 }
@@ -691,7 +689,6 @@ void ProjectionRunner::stop()
 {
     m_started = false;
     m_watcher.reset();
-    m_pollTimer.stop();
     m_tickTimer.stop();
 }
 
@@ -708,21 +705,6 @@ void ProjectionRunner::scheduleTick(int delayMs)
     if (m_tickTimer.isActive() && m_tickTimer.remainingTime() <= delayMs)
         return;
     m_tickTimer.start(qMax(0, delayMs));
-}
-
-void ProjectionRunner::poll()
-{
-    // SQLite only (PostgreSQL has its watcher): data_version changes when another connection commits to the file: the
-    // cheapest way to notice appends by other processes (or threads).
-    QSqlQuery q(m_store->database());
-    if (!q.exec(u"PRAGMA data_version"_s) || !q.next())
-        return;
-    const qint64 version = q.value(0).toLongLong();
-    q.finish();
-    if (version != m_dataVersion) {
-        m_dataVersion = version;
-        scheduleTick(0);
-    }
 }
 
 void ProjectionRunner::onConnectionLost(const QString &why)

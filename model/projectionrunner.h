@@ -35,8 +35,8 @@ class StoreWatcher;
 // the log up to a position into a scratch in-memory store.
 //
 // Live following: the store's eventsAppended signal (same process), and a
-// cheap poll of PRAGMA data_version for appends by other connections or
-// processes; on PostgreSQL a StoreWatcher (LISTEN and a safety poll). When the
+// StoreWatcher for appends by other connections or processes (a cheap poll of
+// PRAGMA data_version; on PostgreSQL LISTEN and a safety poll). When the
 // server drops a connection the runner opened itself (open()), the watcher
 // reopens it with back-off; meanwhile the statuses say so (no projection is
 // paused or failed for it), and then each projection catches up from its
@@ -62,7 +62,7 @@ public:
         // Empty: the read tables live in the event store's own file (and connection).
         QString readStorePath;
         int batchSize = 1000;     // events per transaction
-        int pollIntervalMs = 50;  // data_version poll for other writers; 0: none
+        int pollIntervalMs = 50;  // SQLite: data_version poll for other writers; 0: none
         int safetyPollMs = 1000;  // PostgreSQL: head check and connection probe (NOTIFY wakes it first)
         int statusIntervalMs = 100; // statusChanged at most this often per projection while busy
         QStringList projections;  // the projections to run; empty: all the pack declares
@@ -166,7 +166,6 @@ private:
     void emitStatus(Slot &slot, bool force);
     void scheduleTick(int delayMs);
     void tick();
-    void poll();
     qint64 head();
     static int effectiveDelay(const Slot &slot);
     void onConnectionLost(const QString &why);
@@ -183,8 +182,6 @@ private:
     std::vector<std::unique_ptr<Slot>> m_slots;
     bool m_started = false;
     QTimer m_tickTimer;
-    QTimer m_pollTimer;
-    qint64 m_dataVersion = -1;
     qint64 m_head = 0;
     qint64 m_batches = 0; // committed batches, for the batch hook
     QElapsedTimer m_clock;

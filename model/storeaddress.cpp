@@ -75,14 +75,6 @@ QString StoreAddress::displayName() const
     return url.toString();
 }
 
-bool StoreAddress::hasPassword() const
-{
-    if (!m_password.isEmpty())
-        return true;
-    QMutexLocker lock(&s_passwordsMutex);
-    return passwords().contains(passwordKey());
-}
-
 QString StoreAddress::passwordKey() const
 {
     return m_user + u'@' + (m_socketDir.isEmpty() ? m_host : m_socketDir) + u':' + QString::number(m_port) + u'/' +

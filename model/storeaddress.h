@@ -35,7 +35,6 @@ public:
     int port() const { return m_port; }
     QString user() const { return m_user; }
     QString database() const { return m_database; }
-    bool hasPassword() const;
 
     // Opens a new PostgreSQL connection under `connectionName` (QPSQL). The
     // caller owns it: close and removeDatabase() when done.

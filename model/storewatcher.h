@@ -52,8 +52,6 @@ public:
     // Whether the store's connection still answers a trivial query: after a
     // failed read, tells a dropped connection (reopen it) from a bad query.
     static bool answers(EventStore *store);
-    // PostgreSQL: whether notifications are subscribed (false on SQLite, and while disconnected).
-    bool isListening() const { return m_listening; }
 
 Q_SIGNALS:
     // Something may have been appended by someone else: read forward from where you are.
