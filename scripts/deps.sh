@@ -4,7 +4,7 @@
 set -euo pipefail
 
 want=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libqt6sql6-psql
-      qt6-declarative-dev libsqlite3-dev libgl-dev libpq-dev)
+      qt6-declarative-dev libsqlite3-dev libgl-dev libpq-dev ccache)
 case "${1:-build}" in
     run) want+=(xauth) ;;
     test) want+=(xvfb xauth nodejs sqlite3 postgresql) ;;
