@@ -547,10 +547,14 @@ int cmdGenerate(QCommandLineParser &p)
     CommandPipeline pipeline(store->get(), domain->get());
     WorkloadGenerator generator(&pipeline, options);
     const bool showProgress = !p.isSet(u"json"_s) && !p.isSet(u"quiet"_s);
+    const bool commitLines = p.isSet(u"progress-lines"_s);
     QElapsedTimer sinceUpdate;
     sinceUpdate.start();
     int lastPercent = -1;
     auto stats = generator.run([&](qint64 done, qint64 total) {
+        // Called after the command (and its reactions) committed: what a caller may count on if we die next.
+        if (commitLines)
+            out() << "committed " << done << " head " << (*store)->headPosition() << Qt::endl;
         const int percent = int(done * 100 / total);
         // Throttled: redraw only on a visible change, at most every 100 ms.
         if (showProgress && percent != lastPercent && (sinceUpdate.elapsed() > 100 || done == total)) {
@@ -981,6 +985,8 @@ QList<Subcommand> subcommands()
                                   u"S"_s});
                      p.addOption({u"durable"_s, u"fsync every command (synchronous=FULL); slower."_s});
                      p.addOption({u"quiet"_s, u"No progress output."_s});
+                     p.addOption({u"progress-lines"_s, u"After each command's commit, print \"committed N head "
+                                                       "POSITION\" on standard output."_s});
                  },
                  {u"STORE"_s}});
     list.append({u"commands"_s, u"commands STORE"_s,
