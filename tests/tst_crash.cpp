@@ -16,8 +16,8 @@
 // the retry must neither double the command nor lose it.
 //
 // ES_CRASH_SEED (default 12) repeats the workloads and kill delays (where a kill lands in
-// the process still depends on the machine's timing); ES_CRASH_KILLS (default 60 on
-// SQLite, 24 on PostgreSQL) sets the number of kills, e.g. ES_CRASH_KILLS=2000.
+// the process still depends on the machine's timing); ES_CRASH_KILLS (default 50 on
+// SQLite, 20 on PostgreSQL) sets the number of kills, e.g. ES_CRASH_KILLS=2000.
 #include "crashsupport.h"
 #include "jsdomain.h"
 #include "storesupport.h"
@@ -60,10 +60,12 @@ Ack lastAck(const QByteArray &out)
     return a;
 }
 
-// A process's usual life, to spread the kills over it: the mean of its recent unkilled runs.
+// A process's usual life, to spread the kills over it: drawn towards its unkilled runs,
+// and longer after each kill (so that an estimate too short still lets runs finish).
 struct Life {
     qint64 ms;
     void ran(qint64 t) { ms = (3 * ms + t) / 4; }
+    void killed() { ms += ms / 8; }
 };
 
 QString command(const QStringList &args)
@@ -122,7 +124,7 @@ private Q_SLOTS:
             m_seed = seed;
         m_total = qEnvironmentVariableIntValue("ES_CRASH_KILLS");
         if (m_total <= 0)
-            m_total = testingPostgres() ? 24 : 60;
+            m_total = testingPostgres() ? 20 : 50;
         m_rng.seed(m_seed);
         qInfo("crash campaign on %s: seed %u (ES_CRASH_SEED repeats it), %d kills (ES_CRASH_KILLS)",
               testingPostgres() ? "PostgreSQL" : "SQLite", m_seed, m_total);
@@ -181,6 +183,7 @@ private Q_SLOTS:
                 if (r.killed) {
                     ++kills;
                     ++m_kills;
+                    life.killed();
                     wasKilled = true;
                     QString problem = checkStoreAt(store, true, &facts);
                     // One event per command: the acknowledged ones, and the one killed if it committed.
@@ -259,6 +262,7 @@ private Q_SLOTS:
             if (r.killed) {
                 ++kills;
                 ++m_kills;
+                life.killed();
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 QCOMPARE(ack.commands, qint64(60));
@@ -288,7 +292,7 @@ private Q_SLOTS:
         clock.start();
         const int quota = share(0.15);
         const QString source = m_files.filePath(u"import-source.db"_s);
-        const Run gen = runCli({u"generate"_s, source, u"--domain"_s, bankPack(), u"--commands"_s, u"1200"_s,
+        const Run gen = runCli({u"generate"_s, source, u"--domain"_s, bankPack(), u"--commands"_s, u"600"_s,
                                 u"--seed"_s, QString::number(m_seed), u"--quiet"_s});
         QVERIFY2(gen.code == 0, gen.err.constData());
         const Run exported = runCli({u"export"_s, source});
@@ -343,6 +347,7 @@ private Q_SLOTS:
                 if (r.killed) {
                     ++kills;
                     ++m_kills;
+                    life.killed();
                 }
                 StoreFacts facts;
                 const bool exists = testingPostgres() || QFile::exists(target);
@@ -395,7 +400,7 @@ private Q_SLOTS:
         const QString reads = readStoreLocation(u"project-reads"_s);
         QVERIFY2(!reads.isEmpty(), qPrintable(m_stores.error()));
         const QStringList more{u"generate"_s, store, u"--domain"_s, shopPack(), u"--quiet"_s, u"--commands"_s};
-        Run gen = runCli(more + QStringList{u"2500"_s, u"--seed"_s, QString::number(m_seed)});
+        Run gen = runCli(more + QStringList{u"1000"_s, u"--seed"_s, QString::number(m_seed)});
         QVERIFY2(gen.code == 0, gen.err.constData());
         const int quota = share(0.2);
         Life catchUp{500};
@@ -418,6 +423,7 @@ private Q_SLOTS:
             if (r.killed) {
                 ++kills;
                 ++m_kills;
+                life.killed();
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 life.ran(r.ranMs);
@@ -430,7 +436,7 @@ private Q_SLOTS:
             QVERIFY2(problem.isEmpty(), qPrintable(at + problem));
             checked += n;
             if (!r.killed && !rebuilding) { // caught up: more events for the next runs to apply
-                gen = runCli(more + QStringList{u"400"_s, u"--seed"_s, QString::number(m_seed * 1000 + round)});
+                gen = runCli(more + QStringList{u"300"_s, u"--seed"_s, QString::number(m_seed * 1000 + round)});
                 QVERIFY2(gen.code == 0, gen.err.constData());
             }
         }
@@ -515,7 +521,7 @@ private Q_SLOTS:
         for (const QString &target : targets)
             QTRY_VERIFY_WITH_TIMEOUT(atHead(target), 60000);
 
-        const int quota = qMax(1, share(0.15) - 2);
+        const int quota = qMax(2, share(0.15) - 2);
         Life life{800};
         int kills = 0;
         StoreFacts facts;
@@ -531,6 +537,7 @@ private Q_SLOTS:
             if (r.killed) {
                 ++kills;
                 ++m_kills;
+                life.killed();
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 life.ran(r.ranMs);
@@ -549,7 +556,7 @@ private Q_SLOTS:
 
         // Now the followers die, mid-batch with luck: a writer gives them work first.
         QProcess writer;
-        writer.start(cliPath(), {u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"600"_s,
+        writer.start(cliPath(), {u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"400"_s,
                                  u"--seed"_s, QString::number(m_seed + 1), u"--quiet"_s});
         QVERIFY(writer.waitForStarted());
         for (const auto &f : followers) {
