@@ -14,7 +14,9 @@ namespace es {
 class EventStore;
 
 struct Command {
-    QString commandId; // generated when empty; a repeated id returns the logged outcome
+    // Generated when empty. A repeated id returns the logged outcome when it is final
+    // (accepted or rejected); after a conflict or a failure the command runs again.
+    QString commandId;
     QString type;      // "Command" or "Aggregate.Command"
     QString stream;
     QJsonObject payload;
@@ -24,13 +26,15 @@ struct Command {
 
 struct CommandResult {
     Command command;      // as asked (in memory only: secrets are in clear here, never in the log)
-    CommandRecord record; // what went into the command log
+    // What went into the command log. A command whose command id or stream id is
+    // not a valid identifier (identifiers.h) is rejected without a log row.
+    CommandRecord record;
     EventList events;     // the events written (accepted)
     Error error;          // for Failed: a script error, I/O, an unknown command
     bool repeated = false; // the command id was already logged: nothing was executed
     // Commands issued by reactions to this command's events (and to theirs), in order.
     QList<CommandRecord> reactions;
-    QString reactionError; // a reaction loop or a failing reaction, when one stopped the chain
+    QString reactionError; // why the reaction chain stopped (a loop, a limit, a failing reaction)
 
     bool accepted() const { return record.outcome == CommandOutcome::Accepted; }
 };
@@ -43,13 +47,18 @@ public:
     enum class Stage { Validate, Load, Decide, Append, Publish };
     Q_ENUM(Stage)
 
+    static constexpr int MaxReactionsPerCommand = 1000;
+
     struct Options {
         int snapshotEvery = 100; // 0 disables automatic snapshots
         bool runReactions = true;
-        int maxReactionDepth = 16; // a longer chain of reactions is taken for a loop
+        int maxReactionDepth = 16; // a longer chain of reactions is stopped
+        // Reaction commands one command may set off (its whole correlation); past it the chain is stopped.
+        int maxReactionsPerCommand = MaxReactionsPerCommand;
+        // Without an expected version, an append that lost a race to another writer
+        // is tried again on the reloaded stream (decide runs again), this many times in all.
+        int maxAttempts = 5;
     };
-
-    static constexpr int MaxReactionsPerCommand = 1000;
 
     CommandPipeline(EventStore *store, Domain *domain, QObject *parent = nullptr);
     CommandPipeline(EventStore *store, Domain *domain, const Options &options, QObject *parent = nullptr);
@@ -68,6 +77,13 @@ Q_SIGNALS:
 
 private:
     CommandResult executeOne(const Command &command);
+    enum class Attempt {
+        Retry,        // the append lost a race and mayRetry: load and decide again
+        Done,         // the outcome is in the record, to be logged unless the append logged it
+        DoneUnlogged, // the append failed (I/O, a command id logged concurrently): no log row
+    };
+    // Load, decide and append, once. *loaded is the state the accepted events were decided on.
+    Attempt attempt(CommandResult &result, const CommandSpec &spec, bool mayRetry, LoadedAggregate *loaded);
     CommandResult finish(CommandResult result, bool log);
     void runReactions(CommandResult &root);
 

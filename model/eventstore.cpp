@@ -608,6 +608,13 @@ void EventStore::publish(const EventList &events)
 
 Status EventStore::insertCommandRow(const CommandRecord &r)
 {
+    // Only a final outcome (accepted, rejected) stays a command id's outcome: a
+    // conflict or a failure logged earlier under this id is replaced by the retry's.
+    QSqlQuery &superseded =
+        prepared(u"DELETE FROM command_log WHERE command_id = ? AND outcome IN ('conflict', 'failed')"_s);
+    superseded.bindValue(0, r.commandId);
+    if (!superseded.exec())
+        return sqlError(u"write the command log"_s, superseded);
     QSqlQuery &q = prepared(u"INSERT INTO command_log(command_id, type, aggregate, stream, payload, metadata, outcome, "
                             "reason, field_errors, first_position, last_position, expected_version, actual_version, "
                             "timings, recorded_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"_s);

@@ -76,6 +76,30 @@ QJsonValue parseValue(const QByteArray &text)
     return wrapped.isEmpty() ? QJsonValue(QJsonValue::Null) : wrapped.first();
 }
 
+// Why a value cannot go into a number column (empty when it can): text that is
+// not a number, an object or an array would be stored as text in a column
+// declared integer or real (SQLite keeps whatever it is given).
+QString columnMismatch(const ColumnSpec &c, const QJsonValue &v)
+{
+    if (c.type == ColumnSpec::Type::Text)
+        return {};
+    if (v.isString()) {
+        // Numeric text is taken as its number, as SQLite's column affinity would.
+        const QString s = v.toString();
+        bool ok = false;
+        const double d = s.isEmpty() || s.front().isSpace() || s.back().isSpace() ? 0 : s.toDouble(&ok);
+        if (ok && std::isfinite(d))
+            return {};
+        QString shown = s.left(60);
+        if (shown.size() < s.size())
+            shown += u"…"_s;
+        return u"column %1 is declared %2, but the handler gave it the text \"%3\""_s.arg(c.name, c.typeName(), shown);
+    }
+    if (v.isObject() || v.isArray())
+        return u"column %1 is declared %2, but the handler gave it %3"_s.arg(c.name, c.typeName(), describe(v));
+    return {};
+}
+
 // The text FTS5 indexes for a document field.
 QVariant ftsText(const QJsonValue &v)
 {
@@ -290,8 +314,12 @@ Result<QJsonValue> ProjectionWriter::normalise(const QJsonValue &next, const Rec
                 return next;
         }
         QJsonObject row;
-        for (const ColumnSpec &c : m_schema.columns)
-            row.insert(c.name, ReadStore::fromSql(ReadStore::toSql(c, in.value(c.name))));
+        for (const ColumnSpec &c : m_schema.columns) {
+            const QJsonValue v = in.value(c.name);
+            if (const QString why = columnMismatch(c, v); !why.isEmpty())
+                return handlerError(event, key, why);
+            row.insert(c.name, ReadStore::fromSql(ReadStore::toSql(c, v)));
+        }
         return QJsonValue(row);
     }
     case ProjectionKind::Search: {

@@ -2,6 +2,7 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 
 #include <algorithm>
@@ -41,6 +42,50 @@ QString checkLength(const FieldSpec &f, qsizetype n, const QString &unit)
     return {};
 }
 
+// Integers beyond this lose digits as doubles (9007199254740993 reads as ...992),
+// and a JavaScript decide sees only doubles: JavaScript's Number.MAX_SAFE_INTEGER.
+constexpr double MaxExactInteger = 9007199254740991.0;
+
+// The number as the payload's JSON text gives it: integers keep every digit.
+QString numberText(const QJsonValue &v)
+{
+    const QByteArray text = QJsonDocument(QJsonArray{v}).toJson(QJsonDocument::Compact);
+    return QString::fromUtf8(text.mid(1, text.size() - 2));
+}
+
+// An empty string when the number can be carried exactly through JSON and a
+// JavaScript decide; every number of a payload is checked, nested ones too.
+QString checkNumber(const QJsonValue &v)
+{
+    const double d = v.toDouble();
+    if (!std::isfinite(d))
+        return u"is not a finite number"_s;
+    if (std::fabs(d) > MaxExactInteger)
+        return numberText(v) + u" exceeds the largest exactly representable integer (±9007199254740991)"_s;
+    return {};
+}
+
+// The first number inside an object or array that checkNumber refuses, with its path.
+QString checkNestedNumbers(const QJsonValue &v, const QString &path)
+{
+    if (v.isDouble()) {
+        const QString e = checkNumber(v);
+        return e.isEmpty() ? e : path + u": "_s + e;
+    }
+    if (v.isArray()) {
+        const QJsonArray a = v.toArray();
+        for (qsizetype i = 0; i < a.size(); ++i)
+            if (QString e = checkNestedNumbers(a.at(i), path + u'[' + QString::number(i) + u']'); !e.isEmpty())
+                return e;
+    } else if (v.isObject()) {
+        const QJsonObject o = v.toObject();
+        for (auto it = o.begin(); it != o.end(); ++it)
+            if (QString e = checkNestedNumbers(it.value(), path + u'.' + it.key()); !e.isEmpty())
+                return e;
+    }
+    return {};
+}
+
 bool isDateTime(const QString &s)
 {
     // Qt::ISODateWithMs also accepts values without milliseconds and with offsets or Z.
@@ -70,6 +115,9 @@ QString check(const FieldSpec &f, const QJsonValue &v)
         if (!v.isDouble()) {
             return f.type == u"integer"_s ? u"must be an integer"_s : u"must be a number"_s;
         }
+        if (QString e = checkNumber(v); !e.isEmpty()) {
+            return e;
+        }
         const double d = v.toDouble();
         if (f.type == u"integer"_s && d != std::floor(d)) {
             return u"must be an integer"_s;
@@ -89,10 +137,16 @@ QString check(const FieldSpec &f, const QJsonValue &v)
                    : u"must be an ISO 8601 date-time such as 2024-05-01T12:00:00Z"_s;
     }
     if (f.type == u"object"_s) {
-        return v.isObject() ? QString() : u"must be an object"_s;
+        return v.isObject() ? checkNestedNumbers(v, f.name) : u"must be an object"_s;
     }
     if (f.type == u"array"_s) {
-        return v.isArray() ? checkLength(f, v.toArray().size(), u"items"_s) : u"must be an array"_s;
+        if (!v.isArray()) {
+            return u"must be an array"_s;
+        }
+        if (QString e = checkLength(f, v.toArray().size(), u"items"_s); !e.isEmpty()) {
+            return e;
+        }
+        return checkNestedNumbers(v, f.name);
     }
     return u"has unknown type "_s + f.type;
 }

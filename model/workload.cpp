@@ -1,6 +1,7 @@
 #include "workload.h"
 
 #include "eventstore.h"
+#include "identifiers.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -83,6 +84,11 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
             aggregates << &a;
     if (aggregates.isEmpty())
         return Error::make(ErrorCode::Invalid, u"the pack %1 declares no commands"_s.arg(info.name));
+    // A template that makes bad stream ids would have every new stream refused: say so once, write nothing.
+    for (const AggregateSpec *a : std::as_const(aggregates))
+        if (const QString p = identifiers::problem(identifiers::Kind::StreamId, a->newStreamId(1, 0)); !p.isEmpty())
+            return Error::make(ErrorCode::Invalid,
+                               u"the streamTemplate of aggregate %1 makes stream ids that are refused: %2"_s.arg(a->name, p));
 
     QRandomGenerator rng(m_options.seed);
     // Streams this run knows, per aggregate, with the version it last saw.

@@ -105,6 +105,9 @@ Result<std::unique_ptr<JsDomain>> openDomain(QCommandLineParser &p)
     return JsDomain::load(pack);
 }
 
+// The largest payload exec reads from a file or standard input.
+constexpr qint64 MaxPayloadBytes = 64 * 1024 * 1024;
+
 bool parseInt(const QString &s, qint64 *out)
 {
     bool ok = false;
@@ -184,16 +187,68 @@ int cmdDomain(QCommandLineParser &p)
 
 // --- exec ------------------------------------------------------------------
 
+// The payload's JSON text: the JSON argument, --data TEXT, or --data-file FILE
+// (- for standard input, as --data - is), so that a payload too big for argv can be sent.
+Result<QByteArray> readPayload(QCommandLineParser &p)
+{
+    const QStringList args = p.positionalArguments();
+    const int sources = int(args.size() > 2) + int(p.isSet(u"data"_s)) + int(p.isSet(u"data-file"_s));
+    if (sources > 1)
+        return Error::make(ErrorCode::Invalid, u"give the payload once: as the JSON argument, --data or --data-file"_s);
+    QString file;
+    if (p.isSet(u"data-file"_s))
+        file = p.value(u"data-file"_s);
+    else if (p.isSet(u"data"_s) && p.value(u"data"_s) == u"-"_s)
+        file = u"-"_s;
+    else if (p.isSet(u"data"_s))
+        return p.value(u"data"_s).toUtf8();
+    else if (args.size() > 2)
+        return args.at(2).toUtf8();
+    else
+        return QByteArray();
+    QFile f;
+    const bool stdIn = file == u"-"_s;
+    const QString name = stdIn ? u"standard input"_s : file;
+    if (!stdIn)
+        f.setFileName(file);
+    if (!(stdIn ? f.open(stdin, QIODevice::ReadOnly) : f.open(QIODevice::ReadOnly)))
+        return Error::make(ErrorCode::Io, u"cannot read the payload from %1: %2"_s.arg(name, f.errorString()));
+    // Bounded, so that a wrong file (a disk image) is refused rather than read into memory.
+    const QString tooBig = u"the payload on %1 is more than %2 MB: at most %2 MB is accepted"_s.arg(name).arg(
+        MaxPayloadBytes / (1024 * 1024));
+    if (!stdIn && f.size() > MaxPayloadBytes)
+        return Error::make(ErrorCode::Invalid, tooBig);
+    // A pipe gives its bytes in pieces: read until the end.
+    QByteArray text;
+    for (;;) {
+        const QByteArray chunk = f.read(1024 * 1024);
+        if (chunk.isEmpty())
+            break;
+        text += chunk;
+        if (text.size() > MaxPayloadBytes)
+            return Error::make(ErrorCode::Invalid, tooBig);
+    }
+    if (f.error() != QFileDevice::NoError)
+        return Error::make(ErrorCode::Io, u"cannot read the payload from %1: %2"_s.arg(name, f.errorString()));
+    return text;
+}
+
 int cmdExec(QCommandLineParser &p)
 {
     const QStringList args = p.positionalArguments();
     if (args.size() < 2)
-        return usage(u"usage: exec STORE --domain PACK --stream ID COMMAND ['JSON']"_s);
+        return usage(u"usage: exec STORE --domain PACK --stream ID COMMAND ['JSON' | --data JSON | --data-file FILE]"_s);
     Command cmd;
     cmd.type = args.at(1);
-    if (args.size() > 2) {
+    auto text = readPayload(p);
+    if (!text)
+        return fail(text.error());
+    if (!text->trimmed().isEmpty()) {
         QJsonParseError pe;
-        const QJsonDocument doc = QJsonDocument::fromJson(args.at(2).toUtf8(), &pe);
+        const QJsonDocument doc = QJsonDocument::fromJson(*text, &pe);
+        if (pe.error == QJsonParseError::IllegalNumber)
+            return usage(u"the command payload has a number at column %1 that cannot be read: beyond the range of "
+                         "a double (about ±1.8e308) or malformed"_s.arg(pe.offset + 1));
         if (pe.error != QJsonParseError::NoError)
             return usage(u"the command payload is malformed JSON at column %1: %2"_s.arg(pe.offset + 1).arg(
                 pe.errorString()));
@@ -222,7 +277,14 @@ int cmdExec(QCommandLineParser &p)
     auto store = openStore(p, EventStore::Mode::ReadWrite);
     if (!store)
         return fail(store.error());
-    CommandPipeline pipeline(store->get(), domain->get());
+    CommandPipeline::Options options;
+    if (p.isSet(u"max-reactions"_s)) {
+        qint64 n = 0;
+        if (!parseInt(p.value(u"max-reactions"_s), &n) || n < 0 || n > 10'000'000)
+            return usage(u"--max-reactions must be a number of commands between 0 and 10000000"_s);
+        options.maxReactionsPerCommand = int(n);
+    }
+    CommandPipeline pipeline(store->get(), domain->get(), options);
     const CommandResult r = pipeline.execute(cmd);
     const CommandRecord &rec = r.record;
     if (p.isSet(u"json"_s)) {
@@ -905,9 +967,10 @@ QList<Subcommand> subcommands()
                  {}});
     list.append({u"exec"_s,
                  u"exec STORE --domain PACK --stream ID [--expected-version N] [--actor A] [--correlation C] COMMAND "
-                 "'JSON'"_s,
-                 u"Send a command through the pipeline. Exit 0 accepted, 3 rejected, 4 concurrency conflict, 2 usage "
-                 "or I/O error."_s,
+                 "['JSON' | --data JSON | --data-file FILE]"_s,
+                 u"Send a command through the pipeline. The payload is the JSON argument, --data JSON, or read from "
+                 "--data-file FILE (--data - and --data-file - read standard input; at most 64 MB). Exit 0 accepted, "
+                 "3 rejected, 4 concurrency conflict, 2 usage or I/O error."_s,
                  cmdExec,
                  [](QCommandLineParser &p) {
                      p.addOption(jsonOption());
@@ -918,8 +981,16 @@ QList<Subcommand> subcommands()
                                   u"N"_s});
                      p.addOption({u"actor"_s, u"Who sends the command (default: $USER)."_s, u"A"_s});
                      p.addOption({u"correlation"_s, u"Correlation id (default: the command id)."_s, u"C"_s});
-                     p.addOption({u"command-id"_s, u"Command id; a repeated id returns the first outcome."_s,
+                     p.addOption({u"command-id"_s, u"Command id; a repeated id returns its outcome when it was "
+                                                   "accepted or rejected (after a conflict or a failure it runs again)."_s,
                                   u"ID"_s});
+                     p.addOption({u"data"_s, u"The payload as JSON text; - reads it from standard input."_s,
+                                  u"JSON"_s});
+                     p.addOption({u"data-file"_s, u"Read the payload from FILE (- for standard input)."_s,
+                                  u"FILE"_s});
+                     p.addOption({u"max-reactions"_s, u"Stop the command's reactions after N reaction commands "
+                                                      "(default 1000)."_s,
+                                  u"N"_s});
                  },
                  {u"STORE"_s, u"COMMAND"_s, u"JSON"_s}});
     list.append({u"events"_s,
