@@ -90,6 +90,7 @@ private:
     QRandomGenerator m_rng;
     int m_kills = 0;
     int m_atWrite = 0; // kills at a write to the WAL
+    int m_draws = 0;   // delays drawn in this test function
     QElapsedTimer m_clock;
     std::unique_ptr<JsDomain> m_shop;
     QStringList m_summary;
@@ -104,8 +105,12 @@ private:
             return {};
         if (!testingPostgres() && !store.isEmpty() && m_rng.bounded(2))
             return {-1, store + u"-wal"_s, 1 + int(m_rng.bounded(quint32(maxWrites)))};
+        // Stratified: successive delays fall in successive quarters of the life, so
+        // that even a short campaign kills in start-up, mid-work and near the end.
+        const qint64 span = life.ms * 11 / 10;
+        const qint64 quarter = m_draws++ % 4;
         KillAt at;
-        at.delayMs = int(m_rng.bounded(quint32(life.ms * 11 / 10) + 1));
+        at.delayMs = int(span * quarter / 4 + m_rng.bounded(quint32(span / 4) + 1));
         return at;
     }
     void killed(const KillAt &at, Life &life, int *kills)
@@ -153,6 +158,8 @@ private Q_SLOTS:
         m_shop = std::move(*shop);
         m_clock.start();
     }
+
+    void init() { m_draws = 0; }
 
     void cleanupTestCase()
     {
