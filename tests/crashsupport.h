@@ -15,45 +15,99 @@
 #include "testsupport.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QHash>
-#include <QMap>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QSet>
+#include <QThread>
+
+#include <sys/stat.h>
 
 namespace crash {
 
 using namespace Qt::StringLiterals;
 
 struct Run {
-    bool killed = false;   // we sent SIGKILL and it died of it
-    bool crashed = false;  // it died of a signal we did not send
-    int code = -1;         // the exit code, when it finished by itself
+    bool killed = false;  // we sent SIGKILL and it died of it
+    bool crashed = false; // it died of a signal we did not send
+    int code = -1;        // the exit code, when it finished by itself
     QByteArray out;
     QByteArray err;
     qint64 ranMs = 0;
 };
 
-// Runs the CLI; unless it has finished after delayMs, SIGKILLs it (a negative
-// delay waits for it to finish). Whatever it wrote before dying is kept: that is
-// what its caller was told.
-inline Run runCli(const QStringList &args, int delayMs = -1)
+// When to SIGKILL: after a delay, or as soon as the n-th write to a file is
+// seen (SQLite's -wal: the moment a commit writes its frames, before or during
+// its fsync). Neither: let the process finish.
+struct KillAt {
+    int delayMs = -1;
+    QString file;
+    int writes = 0;
+
+    bool armed() const { return delayMs >= 0 || !file.isEmpty(); }
+    QString describe() const
+    {
+        if (!file.isEmpty())
+            return u"SIGKILL at write %1 to %2"_s.arg(writes).arg(QFileInfo(file).fileName());
+        return delayMs >= 0 ? u"SIGKILL after %1 ms"_s.arg(delayMs) : u"not killed"_s;
+    }
+};
+
+// A file's size and modification time, by stat(): never opened (an open and
+// close by this process would drop SQLite's locks on it; see GROUND.md).
+struct FileStamp {
+    bool exists = false;
+    qint64 size = 0;
+    qint64 mtimeNs = 0;
+
+    static FileStamp of(const QString &path)
+    {
+        struct stat st;
+        if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+            return {};
+        return {true, qint64(st.st_size), qint64(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+    }
+    // Written to since `before` (an empty file being created is not a write).
+    bool writtenSince(const FileStamp &before) const
+    {
+        return exists && size > 0 && (!before.exists || size != before.size || mtimeNs != before.mtimeNs);
+    }
+};
+
+// Runs the CLI and kills it as `at` says, unless it finished first. Whatever it
+// wrote before dying is kept: that is what its caller was told.
+inline Run runCli(const QStringList &args, const KillAt &at = {})
 {
     Run r;
     QProcess p;
     QElapsedTimer clock;
     clock.start();
+    FileStamp last = at.file.isEmpty() ? FileStamp() : FileStamp::of(at.file);
     p.start(cliPath(), args);
     if (!p.waitForStarted(30000)) {
         r.err = "did not start: " + p.errorString().toUtf8();
         return r;
     }
     bool sent = false;
-    if (delayMs < 0) {
-        p.waitForFinished(600000);
-    } else if (!p.waitForFinished(delayMs) && p.state() != QProcess::NotRunning) {
+    if (!at.file.isEmpty()) {
+        int seen = 0;
+        while (!p.waitForFinished(0) && p.state() != QProcess::NotRunning && clock.elapsed() < 600000) {
+            const FileStamp now = FileStamp::of(at.file);
+            if (now.writtenSince(last)) {
+                last = now;
+                if (++seen >= at.writes) {
+                    p.kill();
+                    sent = true;
+                    break;
+                }
+            }
+            QThread::usleep(100);
+        }
+    } else if (at.delayMs >= 0 && !p.waitForFinished(at.delayMs) && p.state() != QProcess::NotRunning) {
         p.kill();
         sent = true;
     }
@@ -119,8 +173,8 @@ inline QString checkStore(es::EventStore *store, bool fromPipeline, StoreFacts *
         facts->eventAt.insert(e.position, e.eventId);
         const qint64 version = facts->streamVersion.value(e.stream) + 1;
         if (e.version != version) {
-            problem = u"position %1: %2@%3, expected version %4"_s.arg(e.position).arg(e.stream).arg(e.version).arg(
-                version);
+            problem =
+                u"position %1: %2@%3, expected version %4"_s.arg(e.position).arg(e.stream).arg(e.version).arg(version);
             return false;
         }
         facts->streamVersion.insert(e.stream, version);
@@ -245,10 +299,8 @@ inline QString checkProjections(const QString &storeLocation, const QString &rea
                     if (live->at(i) != rebuilt->at(i))
                         diff = u"row %1: live %2, rebuilt %3"_s.arg(i).arg(
                             QString::fromUtf8(QJsonDocument(live->at(i).toObject()).toJson(QJsonDocument::Compact)),
-                            QString::fromUtf8(
-                                QJsonDocument(rebuilt->at(i).toObject()).toJson(QJsonDocument::Compact)));
-                return u"%1 at checkpoint %2 differs from a build from zero (%3 rows live, %4 rebuilt; %5)"_s
-                    .arg(name)
+                            QString::fromUtf8(QJsonDocument(rebuilt->at(i).toObject()).toJson(QJsonDocument::Compact)));
+                return u"%1 at checkpoint %2 differs from a build from zero (%3 rows live, %4 rebuilt; %5)"_s.arg(name)
                     .arg(at.key())
                     .arg(live->size())
                     .arg(rebuilt->size())

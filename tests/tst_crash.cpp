@@ -60,11 +60,12 @@ Ack lastAck(const QByteArray &out)
     return a;
 }
 
-// A process's usual life, to spread the kills over it: drawn towards its unkilled runs,
-// and longer after each kill (so that an estimate too short still lets runs finish).
+// A process's usual life, to spread the kills over it: measured by an unkilled
+// run first, then drawn towards each unkilled run, and longer after each kill
+// (so that an estimate too short still lets runs finish).
 struct Life {
-    qint64 ms;
-    void ran(qint64 t) { ms = (3 * ms + t) / 4; }
+    qint64 ms = 0; // unknown
+    void ran(qint64 t) { ms = ms ? (3 * ms + t) / 4 : t; }
     void killed() { ms += ms / 8; }
 };
 
@@ -88,19 +89,48 @@ private:
     int m_total = 0;
     QRandomGenerator m_rng;
     int m_kills = 0;
+    int m_atWrite = 0; // kills at a write to the WAL
+    int m_draws = 0;   // delays drawn in this test function
     QElapsedTimer m_clock;
     std::unique_ptr<JsDomain> m_shop;
     QStringList m_summary;
 
     int share(double fraction) const { return qMax(1, int(std::lround(m_total * fraction))); }
-    int delayWithin(const Life &life) { return int(m_rng.bounded(quint32(life.ms * 11 / 10) + 1)); }
-    QString where(const QString &scenario, int round, int delayMs, const QStringList &args) const
+    // A random delay within the process's usual life (start-up included), or on
+    // SQLite, half of the time, the n-th write (1..maxWrites) to the WAL of `store`.
+    // A process's first write transaction on a store nobody has open writes the
+    // WAL's header (and syncs it), then its frames (and syncs them: the commit);
+    // a kill seen at the second write lands in the commit's fsync.
+    // Unarmed while the life is unknown: that run measures it.
+    KillAt killPoint(const Life &life, const QString &store = {}, int maxWrites = 1)
     {
-        return u"[ES_CRASH_SEED=%1 %2, round %3, SIGKILL after %4 ms of %5] "_s.arg(m_seed)
-            .arg(scenario)
+        if (!life.ms)
+            return {};
+        if (!testingPostgres() && !store.isEmpty() && m_rng.bounded(2))
+            return {-1, store + u"-wal"_s, 1 + int(m_rng.bounded(quint32(maxWrites)))};
+        // Stratified: successive delays fall in successive quarters of the life, so
+        // that even a short campaign kills in start-up, mid-work and near the end.
+        const qint64 span = life.ms * 11 / 10;
+        const qint64 quarter = m_draws++ % 4;
+        KillAt at;
+        at.delayMs = int(span * quarter / 4 + m_rng.bounded(quint32(span / 4) + 1));
+        return at;
+    }
+    void killed(const KillAt &at, Life &life, int *kills)
+    {
+        ++*kills;
+        ++m_kills;
+        if (at.file.isEmpty())
+            life.killed();
+        else
+            ++m_atWrite;
+    }
+    QString where(const QString &scenario, int round, const KillAt &at, const QStringList &args) const
+    {
+        return u"[ES_CRASH_SEED=%1 tst_crash %2: %3, round %4, %5 of %6] "_s.arg(m_seed)
+            .arg(QLatin1StringView(QTest::currentTestFunction()), scenario)
             .arg(round)
-            .arg(delayMs)
-            .arg(command(args));
+            .arg(at.describe(), command(args));
     }
     void report(const QString &scenario, int kills, const QString &detail, const QElapsedTimer &clock)
     {
@@ -125,7 +155,6 @@ private Q_SLOTS:
         m_total = qEnvironmentVariableIntValue("ES_CRASH_KILLS");
         if (m_total <= 0)
             m_total = testingPostgres() ? 20 : 50;
-        m_rng.seed(m_seed);
         qInfo("crash campaign on %s: seed %u (ES_CRASH_SEED repeats it), %d kills (ES_CRASH_KILLS)",
               testingPostgres() ? "PostgreSQL" : "SQLite", m_seed, m_total);
         auto shop = JsDomain::load(shopPack());
@@ -134,9 +163,17 @@ private Q_SLOTS:
         m_clock.start();
     }
 
+    // Each test function draws from its own sequence, so that one can be repeated alone.
+    void init()
+    {
+        m_draws = 0;
+        m_rng.seed(m_seed ^ qChecksum(QByteArrayView(QTest::currentTestFunction())));
+    }
+
     void cleanupTestCase()
     {
-        qInfo("crash campaign: %d kills in %.1f s (seed %u)", m_kills, double(m_clock.elapsed()) / 1000, m_seed);
+        qInfo("crash campaign: %d kills (%d of them at a write to the WAL) in %.1f s (seed %u)", m_kills, m_atWrite,
+              double(m_clock.elapsed()) / 1000, m_seed);
         for (const QString &line : std::as_const(m_summary))
             qInfo("  %s", qPrintable(line));
     }
@@ -156,7 +193,7 @@ private Q_SLOTS:
         const QStringList accounts{u"acct-crash-1"_s, u"acct-crash-2"_s, u"acct-crash-3"_s};
         QHash<QString, qint64> deposited;
         QHash<QString, QJsonObject> acked; // command id -> its event, as printed
-        Life life{400};
+        Life life;
         int kills = 0;
         int afterCommit = 0;
         int commands = 0;
@@ -164,8 +201,8 @@ private Q_SLOTS:
         for (int i = 0; kills < quota; ++i) {
             const QString account = i < accounts.size() ? accounts.at(i) : accounts.at(int(m_rng.bounded(3)));
             const QString id = u"crash-%1-%2"_s.arg(m_seed).arg(i);
-            QStringList args{u"exec"_s,   store, u"--domain"_s,     bankPack(), u"--stream"_s,
-                             account,     u"--command-id"_s, id,         u"--json"_s};
+            QStringList args{u"exec"_s,         store, u"--domain"_s, bankPack(), u"--stream"_s, account,
+                             u"--command-id"_s, id,    u"--json"_s};
             qint64 amount = 0;
             if (i < accounts.size()) {
                 args << u"OpenAccount"_s << u"{\"owner\":\"Crash Test\",\"currency\":\"EUR\"}"_s;
@@ -176,25 +213,24 @@ private Q_SLOTS:
             bool wasKilled = false;
             for (int attempt = 0;; ++attempt) {
                 // The first attempt is always armed; a retry half of the time.
-                const int delay = attempt == 0 || m_rng.bounded(2) ? delayWithin(life) : -1;
-                const Run r = runCli(args, delay);
-                const QString at = where(u"exec"_s, i, delay, args);
+                const KillAt kill = attempt == 0 || m_rng.bounded(2) ? killPoint(life, store, 3) : KillAt{};
+                const Run r = runCli(args, kill);
+                const QString at = where(u"exec"_s, i, kill, args);
                 QVERIFY2(!r.crashed, qPrintable(at + u"died by itself: "_s + QString::fromUtf8(r.err)));
                 if (r.killed) {
-                    ++kills;
-                    ++m_kills;
-                    life.killed();
+                    killed(kill, life, &kills);
                     wasKilled = true;
                     QString problem = checkStoreAt(store, true, &facts);
                     // One event per command: the acknowledged ones, and the one killed if it committed.
                     if (problem.isEmpty() && facts.head != acked.size() && facts.head != acked.size() + 1)
-                        problem = u"%1 events for %2 acknowledged commands and one in flight"_s.arg(facts.head).arg(
-                            acked.size());
+                        problem = u"%1 events for %2 acknowledged commands and one in flight"_s.arg(facts.head)
+                                      .arg(acked.size());
                     for (auto it = acked.cbegin(); problem.isEmpty() && it != acked.cend(); ++it) {
                         const qint64 position = it->value(u"position"_s).toInteger();
                         if (facts.eventAt.value(position) != it->value(u"eventId"_s).toString())
-                            problem = u"acknowledged event %1 of command %2 is no longer at position %3"_s.arg(
-                                it->value(u"eventId"_s).toString(), it.key()).arg(position);
+                            problem = u"acknowledged event %1 of command %2 is no longer at position %3"_s
+                                          .arg(it->value(u"eventId"_s).toString(), it.key())
+                                          .arg(position);
                     }
                     QVERIFY2(problem.isEmpty(), qPrintable(at + problem));
                     continue;
@@ -231,8 +267,8 @@ private Q_SLOTS:
                 QJsonDocument::fromJson(events->constLast().data).object().value(u"balance"_s).toInteger();
             QCOMPARE(balance, deposited.value(account));
         }
-        report(u"exec"_s, kills, u" (%1 commands, %2 killed after their commit and answered on retry)"_s.arg(commands)
-                                     .arg(afterCommit),
+        report(u"exec"_s, kills,
+               u" (%1 commands, %2 killed after their commit and answered on retry)"_s.arg(commands).arg(afterCommit),
                clock);
     }
 
@@ -245,24 +281,31 @@ private Q_SLOTS:
         clock.start();
         ES_STORE_LOCATION(store, m_stores, u"generate"_s);
         const int quota = share(0.2);
-        Life life{800};
+        Life life;
+        {
+            // Measured on a scratch SQLite file on either backend: a database of its own costs seconds on PostgreSQL.
+            const QString scratch = m_files.filePath(u"generate-calibration.db"_s);
+            const Run r = runCli({u"generate"_s, scratch, u"--domain"_s, shopPack(), u"--commands"_s, u"60"_s,
+                                  u"--durable"_s, u"--quiet"_s});
+            QVERIFY2(r.code == 0, r.err.constData());
+            life.ran(r.ranMs);
+        }
         int kills = 0;
         bool everAcked = false;
         StoreFacts facts;
         for (int round = 0; kills < quota; ++round) {
             const qint64 baseCommands = facts.commands;
-            const QStringList args{u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"60"_s,
-                                   u"--seed"_s, QString::number(m_seed * 1000 + round), u"--durable"_s, u"--quiet"_s,
-                                   u"--progress-lines"_s};
-            const int delay = delayWithin(life);
-            const Run r = runCli(args, delay);
-            const QString at = where(u"generate"_s, round, delay, args);
+            const QStringList args{
+                u"generate"_s,   store,        u"--domain"_s,        shopPack(),
+                u"--commands"_s, u"60"_s,      u"--seed"_s,          QString::number(m_seed * 1000 + round),
+                u"--durable"_s,  u"--quiet"_s, u"--progress-lines"_s};
+            const KillAt kill = killPoint(life, store, 40);
+            const Run r = runCli(args, kill);
+            const QString at = where(u"generate"_s, round, kill, args);
             QVERIFY2(!r.crashed, qPrintable(at + u"died by itself: "_s + QString::fromUtf8(r.err)));
             const Ack ack = lastAck(r.out);
             if (r.killed) {
-                ++kills;
-                ++m_kills;
-                life.killed();
+                killed(kill, life, &kills);
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 QCOMPARE(ack.commands, qint64(60));
@@ -273,9 +316,11 @@ private Q_SLOTS:
             if (!everAcked && problem.startsWith(u"open: "_s))
                 continue; // killed while creating the store, before it promised anything
             QVERIFY2(problem.isEmpty(), qPrintable(at + problem));
-            QVERIFY2(facts.commands >= baseCommands + ack.commands,
-                     qPrintable(at + u"%1 commands logged; %2 before the run and %3 acknowledged by it"_s.arg(
-                                         facts.commands).arg(baseCommands).arg(ack.commands)));
+            QVERIFY2(
+                facts.commands >= baseCommands + ack.commands,
+                qPrintable(at + u"%1 commands logged; %2 before the run and %3 acknowledged by it"_s.arg(facts.commands)
+                                    .arg(baseCommands)
+                                    .arg(ack.commands)));
             QVERIFY2(facts.head >= ack.head,
                      qPrintable(at + u"head %1 after head %2 was acknowledged"_s.arg(facts.head).arg(ack.head)));
         }
@@ -301,7 +346,7 @@ private Q_SLOTS:
         // replica that has the chunks before it (so positions and hashes carry over unchanged).
         QList<QByteArray> lines = exported.out.split('\n');
         lines.removeAll(QByteArray());
-        const int chunkCount = qBound(1, quota, int(lines.size()));
+        const int chunkCount = qBound(1, qMin(quota, 8), int(lines.size()));
         QList<QStringList> chunkIds(chunkCount);
         QHash<QString, qint64> sourcePosition;
         QStringList chunkFiles;
@@ -317,7 +362,13 @@ private Q_SLOTS:
             chunkFiles << f.fileName();
         }
 
-        Life life{400};
+        Life life;
+        {
+            const QString scratch = m_files.filePath(u"import-calibration.db"_s);
+            const Run r = runCli({u"import"_s, scratch, chunkFiles.first()});
+            QVERIFY2(r.code == 0, r.err.constData());
+            life.ran(r.ranMs);
+        }
         int kills = 0;
         int afterCommit = 0;
         int targets = 0;
@@ -333,9 +384,9 @@ private Q_SLOTS:
             const QStringList args{u"import"_s, target, chunkFiles.at(c)};
             bool present = false; // the chunk is in the store (a kill after the commit)
             for (int attempt = 0;; ++attempt) {
-                const int delay = attempt == 0 || m_rng.bounded(2) ? delayWithin(life) : -1;
-                const Run r = runCli(args, delay);
-                const QString at = where(u"import"_s, round, delay, args);
+                const KillAt kill = attempt == 0 || m_rng.bounded(2) ? killPoint(life, target, 3) : KillAt{};
+                const Run r = runCli(args, kill);
+                const QString at = where(u"import"_s, round, kill, args);
                 QVERIFY2(!r.crashed, qPrintable(at + u"died by itself: "_s + QString::fromUtf8(r.err)));
                 if (!r.killed) {
                     QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
@@ -345,9 +396,7 @@ private Q_SLOTS:
                              qPrintable(at + QString::fromUtf8(r.out)));
                 }
                 if (r.killed) {
-                    ++kills;
-                    ++m_kills;
-                    life.killed();
+                    killed(kill, life, &kills);
                 }
                 StoreFacts facts;
                 const bool exists = testingPostgres() || QFile::exists(target);
@@ -363,8 +412,9 @@ private Q_SLOTS:
                     problem = u"the import answered, but its events are not in the store"_s;
                 for (auto it = acked.cbegin(); problem.isEmpty() && it != acked.cend(); ++it)
                     if (facts.positionOfEvent.value(it.key()) != it.value())
-                        problem = u"event %1, imported at %2, is now at %3"_s.arg(it.key()).arg(it.value()).arg(
-                            facts.positionOfEvent.value(it.key()));
+                        problem = u"event %1, imported at %2, is now at %3"_s.arg(it.key())
+                                      .arg(it.value())
+                                      .arg(facts.positionOfEvent.value(it.key()));
                 if (problem.isEmpty() && facts.head != acked.size() + found)
                     problem = u"%1 events, %2 expected"_s.arg(facts.head).arg(acked.size() + found);
                 QVERIFY2(problem.isEmpty(), qPrintable(at + problem));
@@ -380,11 +430,11 @@ private Q_SLOTS:
                 }
             }
         }
-        report(u"import"_s, kills, u" (%1 chunks of ~%2 events into %3 replicas; %4 killed after the commit)"_s
-                                       .arg(chunkCount)
-                                       .arg(chunkIds.first().size())
-                                       .arg(targets)
-                                       .arg(afterCommit),
+        report(u"import"_s, kills,
+               u" (%1 chunks of ~%2 events into %3 replicas; %4 killed after the commit)"_s.arg(chunkCount)
+                   .arg(chunkIds.first().size())
+                   .arg(targets)
+                   .arg(afterCommit),
                clock);
     }
 
@@ -400,11 +450,22 @@ private Q_SLOTS:
         const QString reads = readStoreLocation(u"project-reads"_s);
         QVERIFY2(!reads.isEmpty(), qPrintable(m_stores.error()));
         const QStringList more{u"generate"_s, store, u"--domain"_s, shopPack(), u"--quiet"_s, u"--commands"_s};
-        Run gen = runCli(more + QStringList{u"1000"_s, u"--seed"_s, QString::number(m_seed)});
+        Run gen = runCli(more + QStringList{u"600"_s, u"--seed"_s, QString::number(m_seed)});
         QVERIFY2(gen.code == 0, gen.err.constData());
         const int quota = share(0.2);
-        Life catchUp{500};
-        Life rebuild{500};
+        Life catchUp;
+        Life rebuild;
+        {
+            const QString scratch = m_files.filePath(u"project-calibration.db"_s);
+            const QStringList args{u"project"_s, store,  u"--domain"_s,     shopPack(),
+                                   u"--batch"_s, u"5"_s, u"--read-store"_s, scratch};
+            Run r = runCli(args);
+            QVERIFY2(r.code == 0, r.err.constData());
+            catchUp.ran(r.ranMs);
+            r = runCli(args + QStringList{u"--rebuild"_s, u"Orders"_s});
+            QVERIFY2(r.code == 0, r.err.constData());
+            rebuild.ran(r.ranMs);
+        }
         int kills = 0;
         int checked = 0;
         for (int round = 0; kills < quota; ++round) {
@@ -416,14 +477,12 @@ private Q_SLOTS:
             if (rebuilding)
                 args << u"--rebuild"_s << ShopProjections.at(int(m_rng.bounded(4)));
             Life &life = rebuilding ? rebuild : catchUp;
-            const int delay = delayWithin(life);
-            const Run r = runCli(args, delay);
-            const QString at = where(u"project"_s, round, delay, args);
+            const KillAt kill = killPoint(life, own ? reads : store, 60);
+            const Run r = runCli(args, kill);
+            const QString at = where(u"project"_s, round, kill, args);
             QVERIFY2(!r.crashed, qPrintable(at + u"died by itself: "_s + QString::fromUtf8(r.err)));
             if (r.killed) {
-                ++kills;
-                ++m_kills;
-                life.killed();
+                killed(kill, life, &kills);
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 life.ran(r.ranMs);
@@ -457,18 +516,19 @@ private Q_SLOTS:
             QVERIFY2(problem.isEmpty(), qPrintable(problem));
             QCOMPARE(n, int(ShopProjections.size()));
             if (target != store)
-                continue; // the CLI's own comparison once is enough
-            for (const QString &name : ShopProjections) {
-                const Run d = runCli(args + QStringList{u"--rebuild"_s, name, u"--dry-run"_s, u"--json"_s});
-                QVERIFY2(d.code == 0, d.err.constData());
-                const QJsonObject diff = QJsonDocument::fromJson(d.out).object();
-                QVERIFY2(diff.value(u"added"_s).toInteger() == 0 && diff.value(u"removed"_s).toInteger() == 0 &&
-                             diff.value(u"changed"_s).toInteger() == 0 && diff.value(u"livePosition"_s).toInteger() == head,
-                         qPrintable(name + u": "_s + QString::fromUtf8(d.out)));
-            }
+                continue;
+            // And the CLI's own comparison, on the model whose counters an event applied twice would raise.
+            const Run d =
+                runCli(args + QStringList{u"--rebuild"_s, u"OrdersPerCustomer"_s, u"--dry-run"_s, u"--json"_s});
+            QVERIFY2(d.code == 0, d.err.constData());
+            const QJsonObject diff = QJsonDocument::fromJson(d.out).object();
+            QVERIFY2(diff.value(u"added"_s).toInteger() == 0 && diff.value(u"removed"_s).toInteger() == 0 &&
+                         diff.value(u"changed"_s).toInteger() == 0 && diff.value(u"unchanged"_s).toInteger() > 0 &&
+                         diff.value(u"livePosition"_s).toInteger() == head,
+                     d.out.constData());
         }
-        report(u"project"_s, kills, u" (%1 read models compared with a build from zero, head %2)"_s.arg(checked).arg(head),
-               clock);
+        report(u"project"_s, kills,
+               u" (%1 read models compared with a build from zero, head %2)"_s.arg(checked).arg(head), clock);
     }
 
     // The writer dies while two followers (`project --follow`, one into the
@@ -480,8 +540,8 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         ES_STORE_LOCATION(store, m_stores, u"mixed"_s);
-        const QString reads = readStoreLocation(u"mixed-reads"_s);
-        QVERIFY2(!reads.isEmpty(), qPrintable(m_stores.error()));
+        // A read store in a SQLite file, also beside a PostgreSQL store (projectKilled has one on the server).
+        const QString reads = m_files.filePath(u"mixed-reads.db"_s);
         Run gen = runCli({u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"300"_s, u"--seed"_s,
                           QString::number(m_seed), u"--quiet"_s});
         QVERIFY2(gen.code == 0, gen.err.constData());
@@ -522,22 +582,21 @@ private Q_SLOTS:
             QTRY_VERIFY_WITH_TIMEOUT(atHead(target), 60000);
 
         const int quota = qMax(2, share(0.15) - 2);
-        Life life{800};
+        Life life;
         int kills = 0;
         StoreFacts facts;
         for (int round = 0; kills < quota; ++round) {
             const qint64 baseCommands = facts.commands;
-            const QStringList args{u"generate"_s, store, u"--domain"_s, shopPack(), u"--commands"_s, u"60"_s,
-                                   u"--seed"_s, QString::number(m_seed * 2000 + round), u"--durable"_s, u"--quiet"_s,
-                                   u"--progress-lines"_s};
-            const int delay = delayWithin(life);
-            const Run r = runCli(args, delay);
-            const QString at = where(u"mixed"_s, round, delay, args);
+            const QStringList args{
+                u"generate"_s,   store,        u"--domain"_s,        shopPack(),
+                u"--commands"_s, u"60"_s,      u"--seed"_s,          QString::number(m_seed * 2000 + round),
+                u"--durable"_s,  u"--quiet"_s, u"--progress-lines"_s};
+            const KillAt kill = killPoint(life, store, 40);
+            const Run r = runCli(args, kill);
+            const QString at = where(u"mixed"_s, round, kill, args);
             QVERIFY2(!r.crashed, qPrintable(at + u"died by itself: "_s + QString::fromUtf8(r.err)));
             if (r.killed) {
-                ++kills;
-                ++m_kills;
-                life.killed();
+                killed(kill, life, &kills);
             } else {
                 QVERIFY2(r.code == 0, qPrintable(at + QString::fromUtf8(r.out + r.err)));
                 life.ran(r.ranMs);
@@ -545,9 +604,12 @@ private Q_SLOTS:
             const Ack ack = lastAck(r.out);
             const QString problem = checkStoreAt(store, true, &facts);
             QVERIFY2(problem.isEmpty(), qPrintable(at + problem));
-            QVERIFY2(facts.commands >= baseCommands + ack.commands && facts.head >= ack.head,
-                     qPrintable(at + u"%1 commands, head %2; acknowledged %3 more commands, head %4"_s.arg(
-                                         facts.commands).arg(facts.head).arg(ack.commands).arg(ack.head)));
+            QVERIFY2(
+                facts.commands >= baseCommands + ack.commands && facts.head >= ack.head,
+                qPrintable(at + u"%1 commands, head %2; acknowledged %3 more commands, head %4"_s.arg(facts.commands)
+                                    .arg(facts.head)
+                                    .arg(ack.commands)
+                                    .arg(ack.head)));
             QVERIFY2(alive(), qPrintable(at + u"a follower died with the writer"_s));
         }
         for (const QString &target : targets)
@@ -573,7 +635,10 @@ private Q_SLOTS:
         for (const QString &target : targets)
             if (problem.isEmpty())
                 problem = checkProjections(store, target, m_shop.get());
-        QVERIFY2(problem.isEmpty(), qPrintable(u"[ES_CRASH_SEED=%1 followers killed] "_s.arg(m_seed) + problem));
+        QVERIFY2(
+            problem.isEmpty(),
+            qPrintable(u"[ES_CRASH_SEED=%1 tst_crash writerKilledWhileFollowersRead: followers killed] "_s.arg(m_seed) +
+                       problem));
         // Restarted, they catch up from their checkpoints: exact at the head.
         for (const QString &target : targets) {
             QStringList args{u"project"_s, store, u"--domain"_s, shopPack()};
