@@ -1,12 +1,12 @@
 #include "eventstore.h"
 
 #include "ids.h"
+#include "sqliteerror.h"
 #include "storeaddress.h"
+#include "storefileaccess.h"
 
 #include <QAtomicInteger>
 #include <QCryptographicHash>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QLoggingCategory>
@@ -226,7 +226,7 @@ EventStore::EventStore(QObject *parent)
 EventStore::~EventStore()
 {
     if (m_db.isOpen()) {
-        if (!m_readOnly && !m_pendingTimings.isEmpty() && begin()) {
+        if (!m_readOnly && m_damage.code == ErrorCode::None && !m_pendingTimings.isEmpty() && begin()) {
             if (flushPendingTimings(true))
                 commit();
             else
@@ -266,56 +266,71 @@ Status EventStore::initialise(const QString &path, const Options &options)
     }
     m_memory = path == u":memory:" || isMemoryUri(path);
     m_readOnly = options.mode == Mode::ReadOnly;
-
-    if (!m_memory) {
-        QFileInfo fi(path);
-        if (!fi.exists()) {
-            if (options.mode != Mode::Create)
-                return Error::make(ErrorCode::NotFound,
-                                   u"%1: no such store (create one with `eventscope-cli init`)"_s.arg(path));
-        } else if (fi.isDir()) {
-            return Error::make(ErrorCode::NotAStore, u"%1 is a directory, not an Eventscope store"_s.arg(path));
-        } else if (fi.size() > 0) {
-            // Check the header ourselves: SQLite only complains on the first
-            // statement, and a foreign file must not be touched at all.
-            QFile f(path);
-            if (!f.open(QIODevice::ReadOnly))
-                return Error::make(ErrorCode::Io, u"%1: cannot read: %2"_s.arg(path, f.errorString()));
-            const QByteArray header = f.read(16);
-            if (header != QByteArray("SQLite format 3\0", 16))
-                return Error::make(ErrorCode::NotAStore,
-                                   u"%1 is not an Eventscope store: it is not a SQLite database"_s.arg(path));
-        } else if (m_readOnly) {
-            return Error::make(ErrorCode::NotAStore, u"%1 is an empty file, not an Eventscope store"_s.arg(path));
-        }
-    } else if (m_readOnly) {
-        return Error::make(ErrorCode::Invalid, u"an in-memory store cannot be opened read-only"_s);
+    if (m_memory) {
+        if (m_readOnly)
+            return Error::make(ErrorCode::Invalid, u"an in-memory store cannot be opened read-only"_s);
+        return openSqlite(path, options);
     }
 
+    // stat(2) and access(2) only. The file itself is read by SQLite alone:
+    // opening and closing any descriptor of it would drop the POSIX locks this
+    // process's connections hold on it (see GROUND.md), and another process
+    // would then checkpoint and delete the WAL under them.
+    const StoreFileAccess access = StoreFileAccess::probe(path);
+    if (!access.exists) {
+        if (options.mode != Mode::Create)
+            return Error::make(ErrorCode::NotFound,
+                               u"%1: no such store (create one with `eventscope-cli init`)"_s.arg(path));
+    } else if (access.isDirectory) {
+        return Error::make(ErrorCode::NotAStore, u"%1 is a directory, not an Eventscope store"_s.arg(path));
+    } else if (!access.writable) {
+        // Read-only with the reason, rather than read-write failing at the first write.
+        if (!m_readOnly)
+            m_readOnlyReason = u"%1 cannot be written here: %2"_s.arg(path, access.whyNotWritable);
+        m_readOnly = true;
+        // SQLite would create -wal and -shm beside it with the file's own read-only
+        // mode, which then stand in the way of its owner. With nothing in the log
+        // (so no process has the store open), read the file alone, as immutable.
+        m_snapshot = !access.walHasContent;
+    }
+    if (access.exists && access.size == 0 && m_readOnly)
+        return Error::make(ErrorCode::NotAStore, u"%1 is an empty file, not an Eventscope store"_s.arg(path));
+    return openSqlite(path, options);
+}
+
+Status EventStore::openSqlite(const QString &path, const Options &options)
+{
     m_connectionName = u"eventscope-%1"_s.arg(s_connectionCounter.fetchAndAddRelaxed(1));
     m_db = QSqlDatabase::addDatabase(u"QSQLITE"_s, m_connectionName);
-    m_db.setDatabaseName(path);
+    m_db.setDatabaseName(m_snapshot ? immutableSqliteUri(path) : path);
     QString connectOptions = u"QSQLITE_BUSY_TIMEOUT=%1"_s.arg(options.busyTimeoutMs);
     if (m_readOnly)
         connectOptions += u";QSQLITE_OPEN_READONLY"_s;
-    if (isMemoryUri(path))
+    if (isMemoryUri(path) || m_snapshot)
         connectOptions += u";QSQLITE_OPEN_URI"_s;
     m_db.setConnectOptions(connectOptions);
-    if (!m_db.open())
-        return Error::make(ErrorCode::Io, u"%1: cannot open: %2"_s.arg(path, m_db.lastError().text()));
-
-    QSqlQuery q(m_db);
-    // Is it ours? Look before writing anything (even a pragma that changes the header).
-    if (!q.exec(u"SELECT name FROM sqlite_master WHERE type = 'table'"_s)) {
-        const QString why = q.lastError().text();
-        if (why.contains(u"not a database"_s) || why.contains(u"malformed"_s))
-            return Error::make(ErrorCode::NotAStore,
-                               u"%1 is not an Eventscope store: the SQLite file is corrupt (%2)"_s.arg(path, why));
-        return Error::make(ErrorCode::Io, u"%1: cannot read: %2"_s.arg(path, why));
+    if (!m_db.open()) {
+        const SqlProblem p = classifySqlError(m_db.lastError());
+        return Error::make(ErrorCode::Io, u"%1: cannot open: %2"_s.arg(path, p.detail));
     }
+
+    // The first statement reads the header. Nothing is written before the
+    // answer (not even a pragma that changes the header): SQLite's own verdict
+    // says whether this is a database at all.
+    QSqlQuery q(m_db);
+    q.setForwardOnly(true);
     QStringList tables;
-    while (q.next())
+    bool read = q.exec(u"SELECT name FROM sqlite_master WHERE type = 'table'"_s);
+    while (read && q.next())
         tables << q.value(0).toString();
+    if (!read || endedOnError(q)) {
+        const SqlProblem p = classifySqlError(q.lastError());
+        if (p.kind == SqlFailure::NotADatabase)
+            return Error::make(ErrorCode::NotAStore,
+                               u"%1 is not an Eventscope store: it is not a SQLite database, or its first page is "
+                               "damaged (SQLite reports: %2)"_s.arg(path, p.detail));
+        return sqlError(u"read its list of tables"_s, q);
+    }
     q.finish();
 
     auto schema = checkOwnership(tables, u"it is a SQLite database with other tables"_s);
@@ -372,9 +387,15 @@ Result<int> EventStore::checkOwnership(const QStringList &tables, const QString 
     int schema = 0;
     QSqlQuery q(m_db);
     if (tables.contains(u"es_meta"_s)) {
-        if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) || !q.next())
+        if (!q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s))
+            return sqlError(u"read its schema version"_s, q);
+        if (!q.next()) {
+            // A damaged page is not a missing row: say which it is.
+            if (endedOnError(q))
+                return sqlError(u"read its schema version"_s, q);
             return Error::make(ErrorCode::NotAStore,
                                u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(m_label));
+        }
         schema = q.value(0).toInt();
         if (schema > SchemaVersion)
             return Error::make(
@@ -411,12 +432,50 @@ Status EventStore::createOrMigrate(int knownSchema)
         return st;
     int schema = 0;
     // On PostgreSQL a failed statement aborts the transaction: look before reading.
-    const bool hasMeta = !m_pg || (q.exec(u"SELECT 1 FROM information_schema.tables WHERE table_schema = "
-                                          "current_schema() AND table_name = 'es_meta'"_s) &&
-                                   q.next());
-    q.finish();
-    if (hasMeta && q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s) && q.next())
-        schema = q.value(0).toInt();
+    bool hasMeta = true;
+    if (m_pg) {
+        if (!q.exec(u"SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = "
+                    "'es_meta'"_s)) {
+            const Error e = sqlError(u"look for the store's metadata"_s, q);
+            rollback();
+            return e;
+        }
+        hasMeta = q.next();
+        q.finish();
+    } else {
+        if (!q.exec(u"SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'es_meta'"_s)) {
+            const Error e = sqlError(u"look for the store's metadata"_s, q);
+            rollback();
+            return e;
+        }
+        hasMeta = q.next();
+        const bool failed = endedOnError(q);
+        q.finish();
+        if (failed) {
+            const Error e = sqlError(u"look for the store's metadata"_s, q);
+            rollback();
+            return e;
+        }
+    }
+    if (hasMeta) {
+        // A read that fails is not an empty store: creating the schema over it
+        // would only add noise ("table es_meta already exists").
+        bool ok = q.exec(u"SELECT value FROM es_meta WHERE key = 'schema_version'"_s);
+        if (ok && q.next())
+            schema = q.value(0).toInt();
+        else
+            ok = ok && !endedOnError(q);
+        if (!ok) {
+            const Error e = sqlError(u"read its schema version"_s, q);
+            rollback();
+            return e;
+        }
+        if (schema == 0) {
+            rollback();
+            return Error::make(ErrorCode::NotAStore,
+                               u"%1 is not an Eventscope store: its metadata has no schema version"_s.arg(m_label));
+        }
+    }
     q.finish();
     const auto &steps = m_pg ? pgMigrations() : migrations();
     for (int v = schema; v < SchemaVersion; ++v) {
@@ -459,17 +518,67 @@ QSqlQuery &EventStore::prepared(const QString &sql)
     return it.value();
 }
 
-Error EventStore::sqlError(const QString &what, const QSqlQuery &q) const
+Error EventStore::sqlError(const QString &what, const QSqlQuery &q)
 {
-    const QSqlError e = q.lastError().isValid() ? q.lastError() : m_db.lastError();
-    QString text = e.text();
-    ErrorCode code = ErrorCode::Io;
-    if (text.contains(u"readonly"_s) || text.contains(u"read-only"_s)) {
-        code = ErrorCode::ReadOnly;
+    return sqlError(what, q.lastError().isValid() ? q.lastError() : m_db.lastError());
+}
+
+Error EventStore::sqlError(const QString &what, const QSqlError &e)
+{
+    if (m_pg) {
+        QString text = e.text();
+        ErrorCode code = ErrorCode::Io;
+        if (text.contains(u"readonly"_s) || text.contains(u"read-only"_s))
+            code = ErrorCode::ReadOnly;
+        if (text.contains(u"full"_s))
+            text += u" (the disk is full: nothing was written)"_s;
+        return Error::make(code, u"%1: cannot %2: %3"_s.arg(m_label, what, text));
     }
-    if (text.contains(u"full"_s))
-        text += u" (the disk is full: nothing was written)"_s;
-    return Error::make(code, u"%1: cannot %2: %3"_s.arg(m_label, what, text));
+    const SqlProblem problem = classifySqlError(e);
+    Error error = storeError(m_label, what, problem);
+    if (error.code == ErrorCode::ReadOnly && !m_readOnlyReason.isEmpty())
+        error.message += u" (%1)"_s.arg(m_readOnlyReason);
+    if (error.code == ErrorCode::Damaged && m_damage.code == ErrorCode::None) {
+        // Sticky: whatever read this, nothing more is written to the file.
+        m_damage = error;
+        m_damage.message = damagedStoreSentence(m_label, problem.detail);
+        qCWarning(lcStore).noquote() << error.message;
+        Q_EMIT damageDetected(m_damage);
+    }
+    return error;
+}
+
+void EventStore::noteReadFailure(const QString &what, const QSqlQuery &q)
+{
+    const Error e = sqlError(what, q);
+    qCWarning(lcStore).noquote() << e.message;
+}
+
+Status EventStore::refuseWrite(const QString &nothingDone) const
+{
+    if (m_damage.code != ErrorCode::None)
+        return Error::make(ErrorCode::Damaged,
+                           u"%1: %2. %3"_s.arg(m_damage.message, nothingDone, damagedStoreAdvice(m_label)));
+    if (m_readOnly) {
+        if (!m_readOnlyReason.isEmpty())
+            return Error::make(ErrorCode::ReadOnly, u"%1: %2"_s.arg(m_readOnlyReason, nothingDone));
+        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: %2"_s.arg(m_label, nothingDone));
+    }
+    return {};
+}
+
+void EventStore::switchToReadOnly(const QString &reason)
+{
+    if (m_readOnly && !m_readOnlyReason.isEmpty())
+        return;
+    m_readOnly = true;
+    m_readOnlyReason = reason;
+    m_pendingTimings.clear();
+    if (!m_pg && m_db.isOpen()) {
+        // SQLite itself refuses writes on this connection from now on.
+        QSqlQuery q(m_db);
+        q.exec(u"PRAGMA query_only = ON"_s);
+    }
 }
 
 Status EventStore::begin()
@@ -643,8 +752,8 @@ Status EventStore::insertCommandRow(const CommandRecord &r)
 
 Status EventStore::logCommand(const CommandRecord &record)
 {
-    if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: the command was not logged"_s.arg(m_label));
+    if (auto refused = refuseWrite(u"the command was not logged"_s); !refused)
+        return refused;
     if (auto st = begin(); !st)
         return st;
     Status st = flushPendingTimings();
@@ -662,8 +771,8 @@ Status EventStore::logCommand(const CommandRecord &record)
 
 Result<AppendResult> EventStore::append(const AppendRequest &request)
 {
-    if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was written"_s.arg(m_label));
+    if (auto refused = refuseWrite(u"nothing was written"_s); !refused)
+        return refused.error();
     if (request.stream.isEmpty())
         return Error::make(ErrorCode::Invalid, u"an append needs a stream id"_s);
 
@@ -700,7 +809,10 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
             q.bindValue(0, prepared_[i].id);
             if (!q.exec())
                 return fail(sqlError(u"look up event ids"_s, q));
-            if (q.next()) {
+            const bool stored = q.next();
+            if (!stored && endedOnError(q))
+                return fail(sqlError(u"look up event ids"_s, q));
+            if (stored) {
                 RecordedEvent stored = eventFromQuery(q);
                 q.finish();
                 const NewEvent &wanted = request.events[i];
@@ -724,6 +836,8 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
             rollback();
             result.idempotent = true;
             result.streamVersion = streamInfo(request.stream).value_or(StreamInfo{}).version;
+            if (m_damage.code != ErrorCode::None)
+                return m_damage;
             return result;
         }
     }
@@ -742,7 +856,7 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
                      "LEFT JOIN streams s ON s.stream = ? "
                      "LEFT JOIN (SELECT position, hash FROM events ORDER BY position DESC LIMIT 1) h ON 1 = 1"_s);
         q.bindValue(0, request.stream);
-        if (!q.exec() || !q.next())
+        if (!q.exec() || !q.next()) // this query always has one row: no row is a failure
             return fail(sqlError(u"read the stream version and the head"_s, q));
         exists = !q.value(0).isNull();
         current = q.value(0).toLongLong();
@@ -872,8 +986,8 @@ Result<AppendResult> EventStore::append(const AppendRequest &request)
 Status EventStore::saveSnapshot(const Snapshot &s, const QString &streamType)
 {
     Q_UNUSED(streamType);
-    if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only"_s.arg(m_label));
+    if (auto refused = refuseWrite(u"the snapshot was not saved"_s); !refused)
+        return refused;
     QSqlQuery &q = prepared(u"INSERT INTO snapshots(stream, version, state, domain_version, domain_hash, "
                             "created_ms) VALUES (?,?,?,?,?,?) ON CONFLICT(stream, version) DO UPDATE SET "
                             "state = excluded.state, domain_version = excluded.domain_version, "
@@ -891,8 +1005,8 @@ Status EventStore::saveSnapshot(const Snapshot &s, const QString &streamType)
 
 Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
 {
-    if (m_readOnly)
-        return Error::make(ErrorCode::ReadOnly, u"%1 is open read-only: nothing was imported"_s.arg(m_label));
+    if (auto refused = refuseWrite(u"nothing was imported"_s); !refused)
+        return refused.error();
     if (auto st = begin(); !st)
         return st.error();
     auto fail = [this](Error e) -> Result<qint64> {
@@ -909,6 +1023,8 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
         if (q.next()) {
             head = q.value(0).toLongLong();
             prevHash = q.value(1).toByteArray();
+        } else if (endedOnError(q)) {
+            return fail(sqlError(u"read the head"_s, q));
         }
         q.finish();
     }
@@ -932,7 +1048,10 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
         byId.bindValue(0, src.eventId);
         if (!byId.exec())
             return fail(sqlError(u"look up event ids"_s, byId));
-        if (byId.next()) {
+        const bool found = byId.next();
+        if (!found && endedOnError(byId))
+            return fail(sqlError(u"look up event ids"_s, byId));
+        if (found) {
             const RecordedEvent stored = eventFromQuery(byId);
             byId.finish();
             if (stored.stream == src.stream && stored.version == src.version && stored.data == src.data &&
@@ -951,6 +1070,8 @@ Result<qint64> EventStore::importEvents(const QList<ImportedEvent> &events)
             if (auto info = streamInfo(src.stream)) {
                 s = {info->type, info->version, info->firstMs, info->lastMs, true};
             } else {
+                if (m_damage.code != ErrorCode::None) // not "no such stream": a read failed
+                    return fail(m_damage);
                 s.type = ie.streamType;
             }
             it = streamStates.insert(src.stream, s);
@@ -1011,6 +1132,8 @@ qint64 EventStore::headPosition()
     qint64 head = 0;
     if (q.exec() && q.next())
         head = q.value(0).toLongLong();
+    else
+        noteReadFailure(u"read the head position"_s, q);
     q.finish();
     return head;
 }
@@ -1098,6 +1221,8 @@ Result<EventList> EventStore::query(const EventQuery &eq)
     EventList out;
     while (q.next())
         out.append(eventFromQuery(q));
+    if (endedOnError(q)) // never a short page for a whole one
+        return sqlError(u"read events"_s, q);
     q.finish();
     return out;
 }
@@ -1121,6 +1246,8 @@ Result<EventList> EventStore::readStream(const QString &stream, qint64 fromVersi
     EventList out;
     while (q.next())
         out.append(eventFromQuery(q));
+    if (endedOnError(q))
+        return sqlError(u"read stream %1"_s.arg(stream), q);
     q.finish();
     return out;
 }
@@ -1175,9 +1302,13 @@ Status EventStore::scan(qint64 fromPosition, const std::function<bool(const Reco
                 }
             }
             const QString why = QString::fromUtf8(sqlite3_errmsg(db));
+            const int code = sqlite3_extended_errcode(db);
             sqlite3_finalize(stmt);
-            if (rc != SQLITE_DONE)
-                return Error::make(ErrorCode::Io, u"%1: cannot scan events: %2"_s.arg(m_label, why));
+            if (rc != SQLITE_DONE) {
+                // Through sqlError, so that damage is remembered like on any other read.
+                return sqlError(u"read events"_s, QSqlError(u"scan"_s, why, QSqlError::StatementError,
+                                                             QString::number(code)));
+            }
             return {};
         }
         if (stmt)
@@ -1204,9 +1335,13 @@ Status EventStore::scan(qint64 fromPosition, const std::function<bool(const Reco
     if (!q.exec())
         return sqlError(u"scan events"_s, q);
     while (q.next()) {
-        if (!visitor(eventFromQuery(q)))
-            break;
+        if (!visitor(eventFromQuery(q))) {
+            q.finish();
+            return {};
+        }
     }
+    if (endedOnError(q))
+        return sqlError(u"scan events"_s, q);
     q.finish();
     return {};
 }
@@ -1219,6 +1354,8 @@ std::optional<StreamInfo> EventStore::streamInfo(const QString &stream)
     if (q.exec() && q.next())
         out = StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(), q.value(3).toLongLong(),
                          q.value(4).toLongLong()};
+    else if (!q.isActive() || endedOnError(q))
+        noteReadFailure(u"read stream %1"_s.arg(stream), q);
     q.finish();
     return out;
 }
@@ -1238,6 +1375,8 @@ Result<QList<StreamInfo>> EventStore::streams(const QString &prefix, int limit)
     while (q.next())
         out.append(StreamInfo{q.value(0).toString(), q.value(1).toString(), q.value(2).toLongLong(),
                               q.value(3).toLongLong(), q.value(4).toLongLong()});
+    if (endedOnError(q))
+        return sqlError(u"list streams"_s, q);
     q.finish();
     return out;
 }
@@ -1257,6 +1396,8 @@ std::optional<Snapshot> EventStore::latestSnapshot(const QString &stream, qint64
     if (q.exec() && q.next())
         out =
             Snapshot{stream, q.value(0).toLongLong(), parseObject(q.value(1).toByteArray()), domainVersion, domainHash};
+    else if (!q.isActive() || endedOnError(q))
+        noteReadFailure(u"read a snapshot of %1"_s.arg(stream), q); // the state is rebuilt from events, which fail too
     q.finish();
     return out;
 }
@@ -1293,6 +1434,8 @@ std::optional<CommandRecord> EventStore::command(const QString &commandId)
     std::optional<CommandRecord> out;
     if (q.exec() && q.next())
         out = commandFromQuery(q);
+    else if (!q.isActive() || endedOnError(q))
+        noteReadFailure(u"look up command %1"_s.arg(commandId), q); // writes are refused from now on
     q.finish();
     if (out && m_pendingTimings.contains(commandId))
         out->timings = m_pendingTimings.value(commandId);
@@ -1312,6 +1455,8 @@ Result<QList<CommandRecord>> EventStore::commands(qint64 afterSeq, int limit)
         if (auto it = m_pendingTimings.constFind(out.constLast().commandId); it != m_pendingTimings.cend())
             out.last().timings = *it;
     }
+    if (endedOnError(q)) // the rest of the log is there but unreadable: never a short log
+        return sqlError(u"read the command log"_s, q);
     q.finish();
     return out;
 }
@@ -1325,6 +1470,8 @@ qint64 EventStore::positionAtTime(qint64 ms)
     qint64 pos = 0;
     if (q.exec() && q.next())
         pos = q.value(0).toLongLong();
+    else
+        noteReadFailure(u"find the position at a time"_s, q);
     q.finish();
     return pos;
 }

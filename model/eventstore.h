@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QObject>
 #include <QSqlDatabase>
+#include <QSqlError>
 #include <QSqlQuery>
 
 #include <functional>
@@ -91,6 +92,20 @@ public:
     // The PostgreSQL channel every commit notifies (a wake-up: readers catch up from where they are).
     static QString notificationChannel();
     bool isReadOnly() const { return m_readOnly; }
+    // Why the store is read-only when nobody asked for it (empty otherwise): the
+    // file cannot be written (permissions, a read-only mount, immutable), or the
+    // store is damaged. In the user's terms, for the status bar and the banner.
+    QString readOnlyReason() const { return m_readOnlyReason; }
+    // Opened as a snapshot (SQLite's immutable mode): the file cannot be written
+    // here and no other process had it open, so no -wal/-shm were created and
+    // appends other processes make later are not seen.
+    bool isSnapshot() const { return m_snapshot; }
+    // The damage SQLite reported on this connection (code Damaged), or none.
+    // Once seen, every write is refused: nothing more goes into a damaged file.
+    const Error &damage() const { return m_damage; }
+    // Refuses every write from now on (SQLite's query_only as well), saying why:
+    // a check found the store damaged after it was opened read-write.
+    void switchToReadOnly(const QString &reason);
     QSqlDatabase database() const { return m_db; }
     // PostgreSQL: drops this connection and opens it again with the same
     // address and session settings (after the server or the network dropped
@@ -151,6 +166,8 @@ Q_SIGNALS:
     // Emitted after commit, in this store's thread.
     void eventsAppended(const es::EventList &events);
     void commandLogged(const es::CommandRecord &record);
+    // A statement found the file damaged (emitted once; see damage()).
+    void damageDetected(const es::Error &error);
 
 private:
     explicit EventStore(QObject *parent = nullptr);
@@ -159,8 +176,14 @@ private:
     // Is the database ours, and of a schema this version reads? Returns the stored schema (0: empty).
     Result<int> checkOwnership(const QStringList &tables, const QString &whatItIs);
     Status createOrMigrate(int knownSchema);
+    Status openSqlite(const QString &path, const Options &options);
     QSqlQuery &prepared(const QString &sql);
-    Error sqlError(const QString &what, const QSqlQuery &q) const;
+    // A failed statement as an error in the user's terms; damage is remembered (see damage()).
+    Error sqlError(const QString &what, const QSqlQuery &q);
+    Error sqlError(const QString &what, const QSqlError &error);
+    // For reads that answer with a plain value: the failure is logged and damage remembered.
+    void noteReadFailure(const QString &what, const QSqlQuery &q);
+    Status refuseWrite(const QString &nothingDone) const;
     Status begin();
     Status commit();
     void rollback();
@@ -176,6 +199,9 @@ private:
     bool m_pgFullDurability = false; // restored by reconnect()
     bool m_readOnly = false;
     bool m_memory = false;
+    bool m_snapshot = false;
+    QString m_readOnlyReason;
+    Error m_damage;
     QHash<QString, QSqlQuery> m_statements;
     QHash<QString, StageTimings> m_pendingTimings;
 };

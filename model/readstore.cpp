@@ -1,6 +1,8 @@
 #include "readstore.h"
 
+#include "sqliteerror.h"
 #include "storeaddress.h"
+#include "storefileaccess.h"
 
 #include <QAtomicInteger>
 #include <QCryptographicHash>
@@ -399,6 +401,8 @@ QList<SearchHit> hitsFromQuery(QSqlQuery &q, bool restoreAngles)
         h.snippet = escapeHtml(snippet);
         hits.append(h);
     }
+    if (endedOnError(q)) // the caller reports it: never a short list of hits
+        return hits;
     q.finish();
     return hits;
 }
@@ -497,19 +501,24 @@ Result<std::unique_ptr<ReadStore>> ReadStore::open(const QString &path, bool rea
         return store;
     }
     const bool memory = path == u":memory:";
+    bool snapshot = false;
     if (!memory) {
-        const QFileInfo fi(path);
-        if (readOnly && !fi.exists())
+        // stat(2)/access(2) only, never an open(2) of the file outside SQLite (GROUND.md).
+        const StoreFileAccess access = StoreFileAccess::probe(path);
+        if (readOnly && !access.exists)
             return Error::make(ErrorCode::NotFound, u"%1: no such read store"_s.arg(path));
-        if (fi.isDir())
+        if (access.isDirectory)
             return Error::make(ErrorCode::Io, u"%1 is a directory, not a read store"_s.arg(path));
+        // As EventStore: no -wal/-shm with a read-only mode beside a file we cannot write.
+        snapshot = readOnly && access.exists && !access.writable && !access.walHasContent;
     }
     std::unique_ptr<ReadStore> store(new ReadStore);
     store->m_connectionName = u"eventscope-readstore-%1"_s.arg(s_readStoreCounter.fetchAndAddRelaxed(1));
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, store->m_connectionName);
-    db.setDatabaseName(path);
-    db.setConnectOptions(readOnly ? u"QSQLITE_BUSY_TIMEOUT=10000;QSQLITE_OPEN_READONLY"_s
-                                  : u"QSQLITE_BUSY_TIMEOUT=10000"_s);
+    db.setDatabaseName(snapshot ? immutableSqliteUri(path) : path);
+    db.setConnectOptions(snapshot   ? u"QSQLITE_OPEN_READONLY;QSQLITE_OPEN_URI"_s
+                         : readOnly ? u"QSQLITE_BUSY_TIMEOUT=10000;QSQLITE_OPEN_READONLY"_s
+                                    : u"QSQLITE_BUSY_TIMEOUT=10000"_s);
     if (!db.open())
         return Error::make(ErrorCode::Io, u"%1: cannot open the read store: %2"_s.arg(path, db.lastError().text()));
     store->m_db = db;
@@ -543,12 +552,21 @@ Status ReadStore::initialise(bool readOnly)
     m_readOnly = readOnly;
     if (!readOnly)
         installFairBusyHandler(m_db);
-    if (readOnly || hasSchema())
+    if (readOnly)
         return {};
+    // A failed look is not a missing schema: nothing is created over a damaged file.
+    Error looked;
+    if (tableExists(u"es_projections"_s, &looked))
+        return {};
+    if (looked.code != ErrorCode::None)
+        return looked;
     if (auto st = begin(); !st)
         return st;
-    if (hasSchema()) { // another process made it while we waited for the lock
+    const bool madeMeanwhile = tableExists(u"es_projections"_s, &looked);
+    if (madeMeanwhile || looked.code != ErrorCode::None) { // another process made it while we waited for the lock
         rollback();
+        if (looked.code != ErrorCode::None)
+            return looked;
         return {};
     }
     QSqlQuery q(m_db);
@@ -579,6 +597,8 @@ bool ReadStore::tableExists(const QString &name, Error *error)
         return false;
     }
     const bool found = q.next();
+    if (!found && endedOnError(q) && error)
+        *error = sqlError(u"look for table %1"_s.arg(name), q);
     q.finish();
     return found;
 }
@@ -609,6 +629,8 @@ QSqlQuery &ReadStore::prepared(const QString &sql)
 Error ReadStore::sqlError(const QString &what, const QSqlQuery &q) const
 {
     const QSqlError e = q.lastError().isValid() ? q.lastError() : m_db.lastError();
+    if (!m_pg) // in the user's terms (a damaged file says so), without the driver's noise
+        return storeError(u"read store %1"_s.arg(displayName()), what, e);
     QString text = e.text();
     ErrorCode code = ErrorCode::Io;
     if (text.contains(u"readonly"_s) || text.contains(u"read-only"_s))
@@ -753,6 +775,8 @@ Result<std::optional<ProjectionCheckpoint>> ReadStore::checkpoint(const QString 
     std::optional<ProjectionCheckpoint> out;
     if (q.next())
         out = checkpointFromQuery(q);
+    else if (endedOnError(q))
+        return sqlError(u"read the checkpoint of %1"_s.arg(projection), q);
     q.finish();
     return out;
 }
@@ -767,6 +791,8 @@ Result<QList<ProjectionCheckpoint>> ReadStore::checkpoints()
         return sqlError(u"read the checkpoints"_s, q);
     while (q.next())
         out.append(checkpointFromQuery(q));
+    if (endedOnError(q))
+        return sqlError(u"read the checkpoints"_s, q);
     q.finish();
     return out;
 }
@@ -847,6 +873,8 @@ Result<QList<SkipRecord>> ReadStore::skips(const QString &projection)
         r.recordedMs = q.value(9).toLongLong();
         out.append(r);
     }
+    if (endedOnError(q))
+        return sqlError(u"read the skipped events"_s, q);
     q.finish();
     return out;
 }
@@ -899,6 +927,8 @@ Result<QList<PageInvalidation>> ReadStore::invalidations(qint64 afterSeq, int li
         n.recordedMs = q.value(4).toLongLong();
         out.append(n);
     }
+    if (endedOnError(q))
+        return sqlError(u"read the page invalidations"_s, q);
     q.finish();
     return out;
 }
@@ -1209,6 +1239,8 @@ Result<std::optional<ReadRow>> ReadStore::byKey(const QString &projection, const
     std::optional<ReadRow> out;
     if (q.next())
         out = rowFromQuery(*s, q);
+    else if (endedOnError(q))
+        return sqlError(u"read %1 of %2"_s.arg(key, projection), q);
     q.finish();
     return out;
 }
@@ -1417,6 +1449,8 @@ Result<RowPage> ReadStore::list(const QString &projection, const ListQuery &quer
             page.rows.append(r);
         }
     }
+    if (endedOnError(q))
+        return sqlError(u"list %1"_s.arg(projection), q);
     q.finish();
     if (more && !page.rows.isEmpty()) {
         page.nextCursor = byKeyOnly ? encodeCursor(QJsonArray{page.rows.constLast().key})
@@ -1457,7 +1491,10 @@ Result<QList<SearchHit>> ReadStore::search(const QString &projection, const QStr
             return Error::make(ErrorCode::Invalid, u"search '%1': %2"_s.arg(text, why));
         return sqlError(u"search %1"_s.arg(projection), q);
     }
-    return hitsFromQuery(q, false);
+    auto hits = hitsFromQuery(q, false);
+    if (endedOnError(q))
+        return sqlError(u"search %1"_s.arg(projection), q);
+    return hits;
 }
 
 Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, const ProjectionSchema &schema,
@@ -1499,7 +1536,10 @@ Result<QList<SearchHit>> ReadStore::searchPostgres(const QString &projection, co
             return Error::make(ErrorCode::Invalid, u"search '%1': %2"_s.arg(text, why));
         return sqlError(u"search %1"_s.arg(projection), q);
     }
-    return hitsFromQuery(q, true);
+    auto hits = hitsFromQuery(q, true);
+    if (endedOnError(q))
+        return sqlError(u"search %1"_s.arg(projection), q);
+    return hits;
 }
 
 Result<QJsonArray> ReadStore::dump(const QString &projection, Tables tables)
@@ -1532,6 +1572,8 @@ Result<QJsonArray> ReadStore::dump(const QString &projection, Tables tables)
         }
         out.append(row);
     }
+    if (endedOnError(q))
+        return sqlError(u"read %1"_s.arg(projection), q);
     return out;
 }
 
@@ -1611,6 +1653,11 @@ Result<ProjectionDiff> ReadStore::diff(const ProjectionSchema &live, const Proje
             keyB = hasB ? b.value(0).toString().toUtf8() : QByteArray();
         }
     }
+    // A read error ends a loop like the last row: never report a partial difference.
+    if (endedOnError(a))
+        return sqlError(u"compare the rebuilt %1 with the live one"_s.arg(shadow.name), a);
+    if (endedOnError(b))
+        return sqlError(u"compare the rebuilt %1 with the live one"_s.arg(shadow.name), b);
     return d;
 }
 

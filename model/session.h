@@ -13,7 +13,9 @@
 namespace es {
 
 class ProjectionHost;
+class StoreCheckJob;
 class StoreWatcher;
+struct StoreVerdict;
 
 // What the workbench has open: a store, its domain pack and the pipeline over
 // them, all living in the GUI thread for the quick calls (a command, a page of
@@ -46,7 +48,25 @@ public:
     CommandPipeline *pipeline() const { return m_pipeline.get(); } // null without a pack
     QString storePath() const { return m_options.storePath; }
     QString packPath() const { return m_options.packPath; }
-    bool isReadOnly() const { return m_options.readOnly; }
+    // Asked for, or forced: the file cannot be written, or the store is damaged.
+    bool isReadOnly() const;
+    // Why the store is read-only although the user did not ask (empty otherwise).
+    QString readOnlyReason() const;
+
+    // SQLite's check of the store's pages (quick_check), run in the background
+    // when a store file is opened. Until the verdict, nothing is written: the
+    // projections wait, and a command waits for it (small stores) or is refused
+    // (large ones). A damaged store switches to read-only.
+    enum class Health {
+        NotChecked, // PostgreSQL, in-memory, or the check could not run (healthText says why)
+        Checking,
+        Sound,
+        Damaged,
+    };
+    Health health() const { return m_health; }
+    QString healthText() const { return m_healthText; }
+    // Blocks until the check's verdict is in (tests, and a first write).
+    void waitForHealth();
     qint64 head() const { return m_head; }
     // PostgreSQL: false while the connection is down (it is reopened on its own).
     bool isConnected() const;
@@ -76,11 +96,19 @@ Q_SIGNALS:
     // PostgreSQL: the connection dropped (message says why) or came back; events
     // appended meanwhile arrive through eventsAppended once it is back.
     void connectionChanged(bool connected, const QString &message);
+    // The check's verdict arrived, or damage was found while reading.
+    void healthChanged();
+    // The session became read-only (damage found): writes are refused from now on.
+    void readOnlyChanged();
 
 private:
     explicit Session(const Options &options);
     void onLocalAppend(const EventList &events);
     void catchUp();
+    void startCheck();
+    void onVerdict(const StoreVerdict &verdict);
+    void onDamage(const QString &message);
+    void startProjections();
 
     Options m_options;
     std::unique_ptr<EventStore> m_store;
@@ -88,6 +116,11 @@ private:
     std::unique_ptr<CommandPipeline> m_pipeline;
     std::unique_ptr<ProjectionHost> m_projections;
     std::unique_ptr<StoreWatcher> m_watcher;
+    std::unique_ptr<StoreCheckJob> m_check;
+    Health m_health = Health::NotChecked;
+    QString m_healthText;
+    qint64 m_storeBytes = 0;
+    bool m_projectionsDeferred = false;
     qint64 m_head = 0;
 };
 

@@ -4,6 +4,7 @@
 #include "eventio.h"
 #include "eventstore.h"
 #include "storeaddress.h"
+#include "storecheck.h"
 #include "jsdomain.h"
 #include "projectionrunner.h"
 #include "readstore.h"
@@ -1166,6 +1167,15 @@ int main(int argc, char **argv)
         if (p.isSet(u"help"_s)) {
             out() << p.helpText() << Qt::flush;
             return exitcode::Ok;
+        }
+        // Before the first write to a store: SQLite's quick_check (up to 64 MB). A damaged one is refused, untouched.
+        static const QStringList writers = {u"init"_s, u"exec"_s, u"generate"_s, u"import"_s, u"project"_s};
+        if (writers.contains(name) && !p.positionalArguments().isEmpty()) {
+            auto verdict = StoreCheck::beforeWrite(p.positionalArguments().constFirst());
+            if (!verdict)
+                return fail(verdict.error());
+            if (verdict->state == StoreVerdict::State::NotChecked && verdict->bytes > 0)
+                err() << "eventscope-cli: note: " << verdict->summary << Qt::endl;
         }
         return s.run(p);
     }

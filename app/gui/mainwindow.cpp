@@ -12,6 +12,7 @@
 #include "projectionhost.h"
 #include "session.h"
 #include "settings.h"
+#include "common/storebanner.h"
 #include "storeaddress.h"
 #include "streams/streamsview.h"
 #include "timeline/timelineview.h"
@@ -30,6 +31,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTimer>
+#include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
 
@@ -64,6 +66,8 @@ MainWindow::MainWindow(QWidget *parent)
     , m_asOf(new es::AsOfView(this))
     , m_whatIf(new es::WhatIfView(this))
     , m_compare(new es::DomainCompareView(this))
+    , m_banner(new es::StoreBanner(this))
+    , m_healthLabel(new QLabel(this))
     , m_historyLabel(new QLabel(this))
     , m_storeLabel(new QLabel(this))
     , m_packLabel(new QLabel(this))
@@ -73,7 +77,13 @@ MainWindow::MainWindow(QWidget *parent)
     , m_liveTimer(new QTimer(this))
 {
     setWindowTitle(tr("Eventscope"));
-    setCentralWidget(m_timeline);
+    auto *central = new QWidget(this);
+    auto *centralLayout = new QVBoxLayout(central);
+    centralLayout->setContentsMargins(0, 0, 0, 0);
+    centralLayout->setSpacing(0);
+    centralLayout->addWidget(m_banner);
+    centralLayout->addWidget(m_timeline, 1);
+    setCentralWidget(central);
     buildDocks();
     buildMenus();
     routeNavigation();
@@ -90,6 +100,9 @@ MainWindow::MainWindow(QWidget *parent)
     m_historyLabel->hide();
     statusBar()->addPermanentWidget(m_historyLabel);
     statusBar()->addPermanentWidget(m_packLabel);
+    m_healthLabel->setObjectName(u"storeHealth"_s);
+    statusBar()->addPermanentWidget(m_healthLabel);
+    m_modeLabel->setObjectName(u"storeMode"_s);
     statusBar()->addPermanentWidget(m_modeLabel);
     statusBar()->addPermanentWidget(m_headLabel);
     statusBar()->addPermanentWidget(m_liveLabel);
@@ -367,6 +380,10 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
         flashLive();
     });
     connect(m_session.get(), &es::Session::packChanged, this, &MainWindow::updateStatus);
+    connect(m_session.get(), &es::Session::healthChanged, this, [this] {
+        updateStatus();
+        updateBanner();
+    });
     connect(m_session.get(), &es::Session::connectionChanged, this, [this](bool connected, const QString &message) {
         updateStatus();
         if (connected)
@@ -388,8 +405,11 @@ bool MainWindow::openStore(const QString &path, bool readOnly, bool create, cons
         Settings::setLastPack(o.packPath);
     refreshRecentMenu();
     updateStatus();
+    updateBanner();
     if (!packProblem.isEmpty())
         showError(tr("The domain pack did not load"), packProblem);
+    else if (!m_session->readOnlyReason().isEmpty())
+        showMessage(tr("Opened %1 read-only: %2").arg(shown, m_session->readOnlyReason()));
     else
         showMessage(tr("Opened %1").arg(shown));
     return true;
@@ -471,6 +491,7 @@ void MainWindow::updateStatus()
         m_modeLabel->clear();
         m_packLabel->clear();
         m_liveLabel->clear();
+        m_healthLabel->clear();
         setWindowTitle(tr("Eventscope"));
         return;
     }
@@ -479,6 +500,25 @@ void MainWindow::updateStatus()
     m_headLabel->setText(tr("head %1").arg(m_session->head()));
     m_modeLabel->setText(m_session->isReadOnly() ? tr("READ-ONLY") : tr("read-write"));
     m_modeLabel->setStyleSheet(m_session->isReadOnly() ? u"color: #b00020; font-weight: bold"_s : QString());
+    m_modeLabel->setToolTip(m_session->readOnlyReason());
+    switch (m_session->health()) {
+    case es::Session::Health::Checking:
+        m_healthLabel->setText(tr("checking the store…"));
+        break;
+    case es::Session::Health::Sound:
+        m_healthLabel->setText(tr("checked: sound"));
+        break;
+    case es::Session::Health::Damaged:
+        m_healthLabel->setText(tr("DAMAGED"));
+        break;
+    case es::Session::Health::NotChecked:
+        m_healthLabel->setText(m_session->healthText() == u"new store"_s ? tr("new store") : tr("not checked"));
+        break;
+    }
+    m_healthLabel->setToolTip(m_session->healthText());
+    m_healthLabel->setStyleSheet(m_session->health() == es::Session::Health::Damaged
+                                     ? u"color: white; background: #b00020; padding: 0 6px; font-weight: bold"_s
+                                     : QString());
     if (m_session->domain()) {
         const auto &info = m_session->domain()->info();
         m_packLabel->setText(tr("pack %1 %2").arg(info.name, info.version));
@@ -489,6 +529,32 @@ void MainWindow::updateStatus()
         m_liveLabel->setText(tr("○ live"));
     setWindowTitle(tr("%1 — Eventscope").arg(m_session->store()->isPostgres() ? shown
                                                                             : QFileInfo(shown).fileName()));
+}
+
+void MainWindow::updateBanner()
+{
+    if (!m_session) {
+        m_banner->clear();
+        return;
+    }
+    if (m_session->health() == es::Session::Health::Damaged) {
+        m_banner->showProblem(es::StoreBanner::Severity::Danger,
+                              tr("This store is damaged: it is open read-only, and nothing is written to it."),
+                              m_session->healthText());
+        return;
+    }
+    const QString reason = m_session->readOnlyReason();
+    if (!reason.isEmpty()) {
+        QString details = reason + u". "_s;
+        if (m_session->store()->isSnapshot())
+            details += tr("It was opened as a snapshot, without creating SQLite's journal files beside it: events "
+                          "other processes append from now on are not shown until you open it again. ");
+        details += tr("To write to it, make the file writable (or copy it somewhere writable) and open it again.");
+        m_banner->showProblem(es::StoreBanner::Severity::Warning,
+                              tr("This store is open read-only: it cannot be written here."), details);
+        return;
+    }
+    m_banner->clear();
 }
 
 void MainWindow::flashLive()

@@ -17,6 +17,7 @@ class InspectorView;
 class PipelineView;
 class ProjectionsView;
 class Session;
+class StoreBanner;
 class StreamsView;
 class TimeTravelView;
 class TimelineView;
@@ -57,6 +58,8 @@ public:
     es::AsOfView *asOf() const { return m_asOf; }
     es::WhatIfView *whatIf() const { return m_whatIf; }
     es::DomainCompareView *domainCompare() const { return m_compare; }
+    // Across the top: a damaged store, or one that cannot be written here (hidden otherwise).
+    es::StoreBanner *banner() const { return m_banner; }
     // The event last selected in the timeline (0: none), the target of the Explore menu.
     qint64 selectedPosition() const { return m_selectedPosition; }
     QString selectedStream() const { return m_selectedStream; }
@@ -73,6 +76,7 @@ private:
     void routeNavigation();
     void refreshRecentMenu();
     void updateStatus();
+    void updateBanner();
     void setSessionOnViews();
     void showError(const QString &title, const QString &message);
     void showMessage(const QString &message);
@@ -90,6 +94,8 @@ private:
     es::AsOfView *m_asOf;
     es::WhatIfView *m_whatIf;
     es::DomainCompareView *m_compare;
+    es::StoreBanner *m_banner;
+    QLabel *m_healthLabel;
     QLabel *m_historyLabel;
     qint64 m_selectedPosition = 0;
     QString m_selectedStream;
