@@ -125,6 +125,40 @@ inline Run runCli(const QStringList &args, const KillAt &at = {})
     return r;
 }
 
+// The last complete "committed N head H" line of `generate --progress-lines`.
+struct Ack {
+    qint64 commands = 0;
+    qint64 head = 0;
+};
+Ack lastAck(const QByteArray &out)
+{
+    Ack a;
+    const QList<QByteArray> lines = out.split('\n');
+    for (qsizetype i = 0; i + 1 < lines.size(); ++i) { // the text after the last newline is cut short
+        const QList<QByteArray> w = lines.at(i).split(' ');
+        if (w.size() == 4 && w.at(0) == "committed" && w.at(2) == "head")
+            a = {w.at(1).toLongLong(), w.at(3).toLongLong()};
+    }
+    return a;
+}
+
+// A process's usual life, to spread the kills over it: measured by an unkilled
+// run first, then drawn towards each unkilled run, and longer after each kill
+// (so that an estimate too short still lets runs finish).
+struct Life {
+    qint64 ms = 0; // unknown
+    void ran(qint64 t) { ms = ms ? (3 * ms + t) / 4 : t; }
+    void killed() { ms += ms / 8; }
+};
+
+QString command(const QStringList &args)
+{
+    QStringList quoted;
+    for (const QString &a : args)
+        quoted << (a.contains(u' ') || a.contains(u'"') ? u"'"_s + a + u"'"_s : a);
+    return u"eventscope-cli "_s + quoted.join(u' ');
+}
+
 // What a store holds, as far as the checks need it.
 struct StoreFacts {
     qint64 head = 0;
