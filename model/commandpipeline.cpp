@@ -259,8 +259,7 @@ CommandResult CommandPipeline::executeOne(const Command &command)
     for (int n = 1; end == Attempt::Retry; ++n) {
         end = attempt(result, *spec, !command.expectedVersion && n < attempts, &loaded);
         if (end == Attempt::Retry)
-            qCDebug(lcPipeline) << "command" << rec.commandId << "lost a race on" << command.stream << "- attempt"
-                                << n;
+            qCDebug(lcPipeline) << "command" << rec.commandId << "lost a race on" << command.stream << "- attempt" << n;
     }
     if (rec.outcome == CommandOutcome::Conflict && !command.expectedVersion && attempts > 1) {
         rec.reason = u"concurrency conflict on stream %1: other writers appended to it during each of %2 attempts "
@@ -346,9 +345,9 @@ CommandPipeline::Attempt CommandPipeline::attempt(CommandResult &result, const C
         // The pack names the event types: they are stored, so they must be identifiers.
         for (const DecidedEvent &d : decision->events) {
             if (const QString p = identifiers::problem(identifiers::Kind::EventType, d.type); !p.isEmpty()) {
-                decision = Error::make(ErrorCode::Script,
-                                       u"the pack's decide for %1 returned an event whose %2; nothing was written"_s.arg(
-                                           spec.name, p));
+                decision = Error::make(
+                    ErrorCode::Script,
+                    u"the pack's decide for %1 returned an event whose %2; nothing was written"_s.arg(spec.name, p));
                 break;
             }
         }

@@ -169,11 +169,12 @@ Status checkChain(const ImportedEvent &ie, const ImportedEvent *previous, const 
         return Error::make(ErrorCode::Invalid, u"line %1: %2"_s.arg(ie.line).arg(why));
     };
     if (e.hash.isEmpty() != first.event.hash.isEmpty()) {
-        return bad(e.hash.isEmpty()
-                       ? u"the event has no \"hash\", but line %1 has one: hashes were removed from the export"_s.arg(
-                             first.line)
-                       : u"the event has a \"hash\", but line %1 has none: a file's lines all have hashes or none"_s.arg(
-                             first.line));
+        return bad(
+            e.hash.isEmpty()
+                ? u"the event has no \"hash\", but line %1 has one: hashes were removed from the export"_s.arg(
+                      first.line)
+                : u"the event has a \"hash\", but line %1 has none: a file's lines all have hashes or none"_s.arg(
+                      first.line));
     }
     if (e.hash.isEmpty())
         return {};

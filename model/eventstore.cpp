@@ -718,15 +718,18 @@ void EventStore::publish(const EventList &events)
 Status EventStore::insertCommandRow(const CommandRecord &r)
 {
     // Only a final outcome (accepted, rejected) stays a command id's outcome: a
-    // conflict or a failure logged earlier under this id is replaced by the retry's.
-    QSqlQuery &superseded =
-        prepared(u"DELETE FROM command_log WHERE command_id = ? AND outcome IN ('conflict', 'failed')"_s);
-    superseded.bindValue(0, r.commandId);
-    if (!superseded.exec())
-        return sqlError(u"write the command log"_s, superseded);
+    // conflict or a failure logged earlier under this id is overwritten by the
+    // retry's outcome (one statement: no extra round trip on PostgreSQL).
     QSqlQuery &q = prepared(u"INSERT INTO command_log(command_id, type, aggregate, stream, payload, metadata, outcome, "
                             "reason, field_errors, first_position, last_position, expected_version, actual_version, "
-                            "timings, recorded_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"_s);
+                            "timings, recorded_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+                            "ON CONFLICT(command_id) DO UPDATE SET type = excluded.type, aggregate = excluded.aggregate, "
+                            "stream = excluded.stream, payload = excluded.payload, metadata = excluded.metadata, "
+                            "outcome = excluded.outcome, reason = excluded.reason, field_errors = excluded.field_errors, "
+                            "first_position = excluded.first_position, last_position = excluded.last_position, "
+                            "expected_version = excluded.expected_version, actual_version = excluded.actual_version, "
+                            "timings = excluded.timings, recorded_ms = excluded.recorded_ms "
+                            "WHERE command_log.outcome IN ('conflict', 'failed')"_s);
     q.bindValue(0, r.commandId);
     q.bindValue(1, r.type);
     q.bindValue(2, r.aggregate);
@@ -747,6 +750,8 @@ Status EventStore::insertCommandRow(const CommandRecord &r)
             return Error::make(ErrorCode::DuplicateId, u"command %1 is already in the command log"_s.arg(r.commandId));
         return sqlError(u"write the command log"_s, q);
     }
+    if (q.numRowsAffected() == 0) // the id's logged outcome is final
+        return Error::make(ErrorCode::DuplicateId, u"command %1 is already in the command log"_s.arg(r.commandId));
     return {};
 }
 

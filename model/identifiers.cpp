@@ -87,8 +87,8 @@ QString problem(Kind kind, QStringView value)
             c = QChar::surrogateToUcs4(ch, value.at(i + 1));
             ++i;
         } else if (ch.isSurrogate()) {
-            return u"%1 contains a lone surrogate (%2) at offset %3: it is not valid Unicode text"_s.arg(
-                       what, codePoint(c))
+            return u"%1 contains a lone surrogate (%2) at offset %3: it is not valid Unicode text"_s
+                .arg(what, codePoint(c))
                 .arg(offset);
         }
         if (const QString bad = refusal(c); !bad.isEmpty())

@@ -87,8 +87,9 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
     // A template that makes bad stream ids would have every new stream refused: say so once, write nothing.
     for (const AggregateSpec *a : std::as_const(aggregates))
         if (const QString p = identifiers::problem(identifiers::Kind::StreamId, a->newStreamId(1, 0)); !p.isEmpty())
-            return Error::make(ErrorCode::Invalid,
-                               u"the streamTemplate of aggregate %1 makes stream ids that are refused: %2"_s.arg(a->name, p));
+            return Error::make(
+                ErrorCode::Invalid,
+                u"the streamTemplate of aggregate %1 makes stream ids that are refused: %2"_s.arg(a->name, p));
 
     QRandomGenerator rng(m_options.seed);
     // Streams this run knows, per aggregate, with the version it last saw.

@@ -117,8 +117,8 @@ rm -f /tmp/es-writer-$$.err)sh"_s;
         QCOMPARE(exec({}, u"OpenAccount"_s, uR"({"owner":"Ann","currency":"EUR"})"_s).code, 0);
 
         // A stale expected version: a conflict, logged under the command id.
-        Run r = exec({u"--command-id"_s, u"dep-1"_s, u"--expected-version"_s, u"7"_s}, u"Deposit"_s,
-                     uR"({"amount": 5})"_s);
+        Run r =
+            exec({u"--command-id"_s, u"dep-1"_s, u"--expected-version"_s, u"7"_s}, u"Deposit"_s, uR"({"amount": 5})"_s);
         QVERIFY2(r.code == 4, qPrintable(r.text()));
         QVERIFY2(r.text().contains(u"expected version 7, but the stream is at version 1"_s), qPrintable(r.text()));
         {

@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "payload.h"
 
 #include "commandpipeline.h"
 #include "eventio.h"
@@ -106,9 +107,6 @@ Result<std::unique_ptr<JsDomain>> openDomain(QCommandLineParser &p)
     return JsDomain::load(pack);
 }
 
-// The largest payload exec reads from a file or standard input.
-constexpr qint64 MaxPayloadBytes = 64 * 1024 * 1024;
-
 bool parseInt(const QString &s, qint64 *out)
 {
     bool ok = false;
@@ -188,57 +186,12 @@ int cmdDomain(QCommandLineParser &p)
 
 // --- exec ------------------------------------------------------------------
 
-// The payload's JSON text: the JSON argument, --data TEXT, or --data-file FILE
-// (- for standard input, as --data - is), so that a payload too big for argv can be sent.
-Result<QByteArray> readPayload(QCommandLineParser &p)
-{
-    const QStringList args = p.positionalArguments();
-    const int sources = int(args.size() > 2) + int(p.isSet(u"data"_s)) + int(p.isSet(u"data-file"_s));
-    if (sources > 1)
-        return Error::make(ErrorCode::Invalid, u"give the payload once: as the JSON argument, --data or --data-file"_s);
-    QString file;
-    if (p.isSet(u"data-file"_s))
-        file = p.value(u"data-file"_s);
-    else if (p.isSet(u"data"_s) && p.value(u"data"_s) == u"-"_s)
-        file = u"-"_s;
-    else if (p.isSet(u"data"_s))
-        return p.value(u"data"_s).toUtf8();
-    else if (args.size() > 2)
-        return args.at(2).toUtf8();
-    else
-        return QByteArray();
-    QFile f;
-    const bool stdIn = file == u"-"_s;
-    const QString name = stdIn ? u"standard input"_s : file;
-    if (!stdIn)
-        f.setFileName(file);
-    if (!(stdIn ? f.open(stdin, QIODevice::ReadOnly) : f.open(QIODevice::ReadOnly)))
-        return Error::make(ErrorCode::Io, u"cannot read the payload from %1: %2"_s.arg(name, f.errorString()));
-    // Bounded, so that a wrong file (a disk image) is refused rather than read into memory.
-    const QString tooBig = u"the payload on %1 is more than %2 MB: at most %2 MB is accepted"_s.arg(name).arg(
-        MaxPayloadBytes / (1024 * 1024));
-    if (!stdIn && f.size() > MaxPayloadBytes)
-        return Error::make(ErrorCode::Invalid, tooBig);
-    // A pipe gives its bytes in pieces: read until the end.
-    QByteArray text;
-    for (;;) {
-        const QByteArray chunk = f.read(1024 * 1024);
-        if (chunk.isEmpty())
-            break;
-        text += chunk;
-        if (text.size() > MaxPayloadBytes)
-            return Error::make(ErrorCode::Invalid, tooBig);
-    }
-    if (f.error() != QFileDevice::NoError)
-        return Error::make(ErrorCode::Io, u"cannot read the payload from %1: %2"_s.arg(name, f.errorString()));
-    return text;
-}
-
 int cmdExec(QCommandLineParser &p)
 {
     const QStringList args = p.positionalArguments();
     if (args.size() < 2)
-        return usage(u"usage: exec STORE --domain PACK --stream ID COMMAND ['JSON' | --data JSON | --data-file FILE]"_s);
+        return usage(
+            u"usage: exec STORE --domain PACK --stream ID COMMAND ['JSON' | --data JSON | --data-file FILE]"_s);
     Command cmd;
     cmd.type = args.at(1);
     auto text = readPayload(p);
