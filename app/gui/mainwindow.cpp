@@ -2,6 +2,7 @@
 
 #include "asof/asofview.h"
 #include "commandlog/commandlogview.h"
+#include "common/teardown.h"
 #include "compare/domaincompareview.h"
 #include "connect/connectdialog.h"
 #include "console/commandconsole.h"
@@ -117,6 +118,9 @@ MainWindow::MainWindow(QWidget *parent)
 MainWindow::~MainWindow()
 {
     m_session.reset();
+    // The docks go after this: what the views signal while they go (the
+    // timeline's selection as its model empties) must not reach this window.
+    es::disconnectDescendants(this);
 }
 
 void MainWindow::buildDocks()

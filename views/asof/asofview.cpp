@@ -4,6 +4,7 @@
 #include "asofstreamsmodel.h"
 #include "backgroundjob.h"
 #include "common/jsontreewidget.h"
+#include "common/teardown.h"
 #include "eventstore.h"
 #include "session.h"
 #include "timetravel.h"
@@ -79,6 +80,7 @@ AsOfView::AsOfView(QWidget *parent)
 
 AsOfView::~AsOfView()
 {
+    disconnectDescendants(this);
     AsOfSettings::setTab(m_tabs->currentIndex());
 }
 

@@ -3,6 +3,7 @@
 #include "commandlogmodel.h"
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
+#include "common/teardown.h"
 #include "session.h"
 #include "stagetimingsdelegate.h"
 
@@ -129,6 +130,11 @@ CommandLogView::CommandLogView(QWidget *parent)
     m_poll.setInterval(PollIntervalMs);
     connect(&m_poll, &QTimer::timeout, m_model, &CommandLogModel::refresh);
     setSession(nullptr);
+}
+
+CommandLogView::~CommandLogView()
+{
+    disconnectDescendants(this);
 }
 
 void CommandLogView::setSession(Session *session)

@@ -29,6 +29,7 @@ public:
     static constexpr int PollIntervalMs = 1000;
 
     explicit CommandLogView(QWidget *parent = nullptr);
+    ~CommandLogView() override;
 
     void setSession(es::Session *session);
     CommandLogModel *logModel() const { return m_model; }

@@ -2,6 +2,7 @@
 #include "common/localshortcut.h"
 
 #include "common/jsontreewidget.h"
+#include "common/teardown.h"
 #include "divergencemodel.h"
 #include "eventstore.h"
 #include "jsdomain.h"
@@ -250,7 +251,10 @@ DomainCompareView::DomainCompareView(QWidget *parent)
         setPackB(m_packB->text());
 }
 
-DomainCompareView::~DomainCompareView() = default;
+DomainCompareView::~DomainCompareView()
+{
+    disconnectDescendants(this);
+}
 
 void DomainCompareView::setSession(Session *session)
 {

@@ -1,5 +1,6 @@
 #include "connectdialog.h"
 
+#include "common/teardown.h"
 #include "eventstore.h"
 #include "storeaddress.h"
 
@@ -175,6 +176,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
 
 ConnectDialog::~ConnectDialog()
 {
+    disconnectDescendants(this);
     // A test still running ends on its own (connect timeout); its result then has no one to go to.
     m_password->clear();
 }

@@ -4,6 +4,7 @@
 #include "common/eventlistmodel.h"
 #include "common/jsonerror.h"
 #include "common/outcomestyle.h"
+#include "common/teardown.h"
 #include "consolehistorymodel.h"
 #include "fieldeditor.h"
 #include "session.h"
@@ -312,6 +313,11 @@ CommandConsole::CommandConsole(QWidget *parent)
     connect(m_rerun, &QPushButton::clicked, this, [this] { loadHistory(m_historyView->currentIndex().row(), true); });
 
     setSession(nullptr);
+}
+
+CommandConsole::~CommandConsole()
+{
+    disconnectDescendants(this);
 }
 
 // ---------------------------------------------------------------- session

@@ -43,6 +43,7 @@ public:
     static constexpr int MaxCompletions = 20000;
 
     explicit CommandConsole(QWidget *parent = nullptr);
+    ~CommandConsole() override;
 
     void setSession(es::Session *session);
 

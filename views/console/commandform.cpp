@@ -1,5 +1,6 @@
 #include "commandform.h"
 
+#include "common/teardown.h"
 #include "fieldeditor.h"
 
 #include <QFormLayout>
@@ -20,6 +21,11 @@ CommandForm::CommandForm(QWidget *parent)
     m_layout->setLabelAlignment(Qt::AlignLeft | Qt::AlignTop);
     m_empty->setObjectName(u"noFieldsLabel"_s);
     m_layout->addRow(m_empty);
+}
+
+CommandForm::~CommandForm()
+{
+    disconnectDescendants(this);
 }
 
 void CommandForm::setSpec(const CommandSpec &spec)

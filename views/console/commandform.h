@@ -18,6 +18,7 @@ class CommandForm : public QWidget {
     Q_OBJECT
 public:
     explicit CommandForm(QWidget *parent = nullptr);
+    ~CommandForm() override;
 
     void setSpec(const CommandSpec &spec);
     const CommandSpec &spec() const { return m_spec; }

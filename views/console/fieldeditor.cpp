@@ -1,6 +1,7 @@
 #include "fieldeditor.h"
 
 #include "common/jsonerror.h"
+#include "common/teardown.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -155,6 +156,11 @@ FieldEditor::FieldEditor(const FieldSpec &spec, QWidget *parent)
     m_errorLabel->setStyleSheet(u"color: #c62828;"_s);
     m_errorLabel->hide();
     layout->addWidget(m_errorLabel);
+}
+
+FieldEditor::~FieldEditor()
+{
+    disconnectDescendants(this);
 }
 
 void FieldEditor::setEditor(QWidget *editor)

@@ -22,6 +22,7 @@ class FieldEditor : public QWidget {
     Q_OBJECT
 public:
     explicit FieldEditor(const FieldSpec &spec, QWidget *parent = nullptr);
+    ~FieldEditor() override;
 
     const FieldSpec &spec() const { return m_spec; }
     QString name() const { return m_spec.name; }

@@ -4,6 +4,7 @@
 #include "common/eventlistmodel.h"
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
+#include "common/teardown.h"
 #include "session.h"
 #include "timetravel.h"
 
@@ -152,6 +153,11 @@ InspectorView::InspectorView(QWidget *parent)
             Q_EMIT revealEventRequested(position);
     });
     setSession(nullptr);
+}
+
+InspectorView::~InspectorView()
+{
+    disconnectDescendants(this);
 }
 
 void InspectorView::setSession(Session *session)

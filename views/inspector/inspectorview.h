@@ -40,6 +40,7 @@ public:
     enum Tab { EventTab, StateTab, CorrelationTab };
 
     explicit InspectorView(QWidget *parent = nullptr);
+    ~InspectorView() override;
 
     void setSession(es::Session *session);
     bool hasEvent() const { return m_event.position > 0; }

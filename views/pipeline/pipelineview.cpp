@@ -1,5 +1,6 @@
 #include "pipelineview.h"
 
+#include "common/teardown.h"
 #include "pipelinediagram.h"
 #include "pipelineflowmodel.h"
 #include "pipelineplayer.h"
@@ -229,7 +230,10 @@ PipelineView::PipelineView(QWidget *parent)
     rebuild();
 }
 
-PipelineView::~PipelineView() = default;
+PipelineView::~PipelineView()
+{
+    disconnectDescendants(this);
+}
 
 void PipelineView::setSession(Session *session)
 {

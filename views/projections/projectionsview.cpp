@@ -1,5 +1,6 @@
 #include "projectionsview.h"
 
+#include "common/teardown.h"
 #include "htmldelegate.h"
 #include "projectionhost.h"
 #include "projectionstatusmodel.h"
@@ -353,7 +354,10 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     setSession(nullptr);
 }
 
-ProjectionsView::~ProjectionsView() = default;
+ProjectionsView::~ProjectionsView()
+{
+    disconnectDescendants(this);
+}
 
 ProjectionHost *ProjectionsView::host() const
 {

@@ -1,6 +1,7 @@
 #include "streamsview.h"
 
 #include "common/eventlistmodel.h"
+#include "common/teardown.h"
 #include "session.h"
 #include "streamsfilterproxy.h"
 #include "streamsmodel.h"
@@ -115,6 +116,11 @@ StreamsView::StreamsView(QWidget *parent)
     connect(m_proxy, &QAbstractItemModel::modelReset, this, &StreamsView::updateCount);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this, &StreamsView::updateCount);
     setSession(nullptr);
+}
+
+StreamsView::~StreamsView()
+{
+    disconnectDescendants(this);
 }
 
 void StreamsView::setSession(Session *session)

@@ -29,6 +29,7 @@ public:
     static constexpr int MaxEvents = 200;
 
     explicit StreamsView(QWidget *parent = nullptr);
+    ~StreamsView() override;
 
     void setSession(es::Session *session);
     QString currentStream() const { return m_current; }

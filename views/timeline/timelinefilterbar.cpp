@@ -1,5 +1,6 @@
 #include "timelinefilterbar.h"
 
+#include "common/teardown.h"
 #include "gototarget.h"
 
 #include <QDateTime>
@@ -68,6 +69,11 @@ TimelineFilterBar::TimelineFilterBar(QWidget *parent)
     connect(m_clear, &QToolButton::clicked, this, &TimelineFilterBar::clear);
     connect(m_typeMenu, &QMenu::aboutToShow, this, &TimelineFilterBar::rebuildTypeMenu);
     rebuildTypeMenu();
+}
+
+TimelineFilterBar::~TimelineFilterBar()
+{
+    disconnectDescendants(this);
 }
 
 QLineEdit *TimelineFilterBar::addEdit(const QString &objectName, const QString &placeholder, const QString &toolTip,

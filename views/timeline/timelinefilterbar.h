@@ -18,6 +18,7 @@ class TimelineFilterBar : public QWidget {
     Q_OBJECT
 public:
     explicit TimelineFilterBar(QWidget *parent = nullptr);
+    ~TimelineFilterBar() override;
 
     // The filter in force (fields that do not parse, such as a bad time, are left out).
     SearchFilter filter() const { return m_applied; }

@@ -1,5 +1,6 @@
 #include "timelineview.h"
 
+#include "common/teardown.h"
 #include "eventstore.h"
 #include "gototarget.h"
 #include "session.h"
@@ -191,6 +192,7 @@ TimelineView::TimelineView(QWidget *parent)
 
 TimelineView::~TimelineView()
 {
+    disconnectDescendants(this);
     // The indexer and the loader threads end before the widgets go.
     m_indexer->stop();
     m_model->setSession(nullptr);

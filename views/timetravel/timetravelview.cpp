@@ -4,6 +4,7 @@
 #include "backgroundjob.h"
 #include "bisect.h"
 #include "common/jsontreewidget.h"
+#include "common/teardown.h"
 #include "eventstore.h"
 #include "markedslider.h"
 #include "session.h"
@@ -86,6 +87,7 @@ TimeTravelView::TimeTravelView(QWidget *parent)
 
 TimeTravelView::~TimeTravelView()
 {
+    disconnectDescendants(this);
     TravelSettings::setSplitter(m_splitter->saveState());
 }
 

@@ -3,6 +3,7 @@
 
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
+#include "common/teardown.h"
 #include "console/commandform.h"
 #include "eventstore.h"
 #include "forkeventsmodel.h"
@@ -231,7 +232,10 @@ WhatIfView::WhatIfView(QWidget *parent)
     setSession(nullptr);
 }
 
-WhatIfView::~WhatIfView() = default;
+WhatIfView::~WhatIfView()
+{
+    disconnectDescendants(this);
+}
 
 QWidget *WhatIfView::buildCommandBox()
 {
