@@ -1,4 +1,5 @@
 #include "commandconsole.h"
+#include "common/naturalsortproxy.h"
 
 #include "commandform.h"
 #include "common/eventlistmodel.h"
@@ -23,7 +24,6 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QScrollArea>
 #include <QShortcut>
 #include <QSpinBox>
 #include <QSplitter>
@@ -77,7 +77,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     , m_expectedSpin(new QSpinBox(this))
     , m_actorEdit(new QLineEdit(defaultActor(), this))
     , m_rawToggle(new QToolButton(this))
-    , m_formPage(new QScrollArea(this))
+    , m_formPage(new QWidget(this))
     , m_rawPage(new QWidget(this))
     , m_form(new CommandForm(this))
     , m_raw(new QPlainTextEdit(this))
@@ -138,11 +138,15 @@ CommandConsole::CommandConsole(QWidget *parent)
     streamCell->addLayout(streamRow);
     m_streamError->setObjectName(u"streamError"_s);
     m_streamError->setStyleSheet(u"color: #c62828;"_s);
+    m_streamError->setWordWrap(true);
     m_streamError->hide();
     streamCell->addWidget(m_streamError);
     m_streamInfo->setObjectName(u"streamInfoLabel"_s);
     m_streamInfo->setWordWrap(true);
     m_streamInfo->setTextFormat(Qt::RichText);
+    m_streamInfo->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // Room for two lines whatever it says, so a new text (New id) does not move the form under the pointer.
+    m_streamInfo->setMinimumHeight(m_streamInfo->fontMetrics().lineSpacing() * 2);
     streamCell->addWidget(m_streamInfo);
     auto *streamLabel = new QLabel(tr("Stream <span style=\"color:#c62828\">*</span>"), this);
     streamLabel->setBuddy(m_streamEdit);
@@ -175,11 +179,13 @@ CommandConsole::CommandConsole(QWidget *parent)
     topLayout->addLayout(payloadHeader);
 
     // Form or JSON: only one is shown, and the layout sizes to the one shown.
-    m_formPage->setObjectName(u"formScroll"_s);
-    m_formPage->setWidgetResizable(true);
-    m_formPage->setFrameShape(QFrame::NoFrame);
+    // No scroll area of its own: a squashed form in a little scroll box is hard to
+    // fill in; when the dock is too short the whole console scrolls instead.
+    m_formPage->setObjectName(u"formPage"_s);
+    auto *formLayout = new QVBoxLayout(m_formPage);
+    formLayout->setContentsMargins(0, 0, 0, 0);
     m_form->setObjectName(u"commandForm"_s);
-    m_formPage->setWidget(m_form);
+    formLayout->addWidget(m_form);
     topLayout->addWidget(m_formPage);
     auto *rawLayout = new QVBoxLayout(m_rawPage);
     rawLayout->setContentsMargins(0, 0, 0, 0);
@@ -444,6 +450,10 @@ bool CommandConsole::selectCommand(const QString &command)
 void CommandConsole::onCommandChanged()
 {
     m_touched.clear();
+    // "Not sent: fix the fields" spoke of the previous command's form.
+    if (!m_hasResult)
+        m_outcome->clear();
+    m_streamError->hide();
     const CommandSpec *spec = currentSpec();
     m_form->setSpec(spec ? *spec : CommandSpec());
     m_description->setText(spec ? spec->description : QString());
@@ -471,7 +481,9 @@ void CommandConsole::loadStreamNames()
 
 void CommandConsole::updateCompletions()
 {
-    m_streamNames->setStringList(m_streamsByType.value(currentAggregate()));
+    QStringList names = m_streamsByType.value(currentAggregate());
+    NaturalSortProxy::sort(names);
+    m_streamNames->setStringList(names);
 }
 
 void CommandConsole::onEventsAppended(const EventList &events)

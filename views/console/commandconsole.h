@@ -17,7 +17,6 @@ class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
-class QScrollArea;
 class QStringListModel;
 class QTableView;
 class QToolButton;
@@ -111,7 +110,7 @@ private:
     QSpinBox *m_expectedSpin;
     QLineEdit *m_actorEdit;
     QToolButton *m_rawToggle;
-    QScrollArea *m_formPage;
+    QWidget *m_formPage; // the form at its full height: the dock scrolls, not the form
     QWidget *m_rawPage;
     CommandForm *m_form;
     QPlainTextEdit *m_raw;
