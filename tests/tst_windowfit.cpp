@@ -84,6 +84,7 @@ bool insideScrolledContent(const QWidget *w, const QWidget *top)
 
 #define CHECK_FIT()                                                                                                    \
     do {                                                                                                               \
+        maybeGrab(w, QTest::currentDataTag());                                                                         \
         const QStringList found_ = problems(w, timelineHalf);                                                          \
         QVERIFY2(found_.isEmpty(), qPrintable(found_.join(u"\n"_s)));                                                  \
     } while (false)
@@ -95,6 +96,7 @@ private:
     QTemporaryDir m_dir;
     QString m_pack;
     int m_count = 0;
+    int m_shot = 0;
 
     static QScreen *screenOfSize(const QSize &size)
     {
@@ -103,6 +105,14 @@ private:
             if (s->geometry().size() == size)
                 return s;
         return nullptr;
+    }
+
+    // ES_SCREENSHOT_DIR: a picture of the window at each check, to look at.
+    void maybeGrab(QWidget &w, const char *tag)
+    {
+        const QString dir = qEnvironmentVariable("ES_SCREENSHOT_DIR");
+        if (!dir.isEmpty())
+            w.grab().save(u"%1/fit-%2-%3.png"_s.arg(dir, QString::fromLatin1(tag)).arg(++m_shot, 2, 10, QLatin1Char('0')));
     }
 
     static void settle()
@@ -189,7 +199,7 @@ private:
             out << u"minimum sizes: "_s + asks.join(u", "_s);
             if (qEnvironmentVariableIsSet("ES_FIT_DEBUG"))
                 for (QWidget *c : widgets)
-                    if (c->isVisible() && !isParked(c) && (c->minimumSizeHint().width() > 250 || c->minimumSizeHint().height() > 150))
+                    if (c->isVisible() && !isParked(c) && (c->minimumSizeHint().width() > qEnvironmentVariableIntValue("ES_FIT_DEBUG") || c->minimumSizeHint().height() > 150))
                         out << u"  %1 (%2) min %3×%4"_s.arg(describe(c), describe(c->parentWidget())).arg(c->minimumSizeHint().width()).arg(c->minimumSizeHint().height());
         }
         if (timelineHalf && centre->width() * 2 < w.width())
@@ -302,6 +312,16 @@ private Q_SLOTS:
         fillAndSend(w, u"Withdraw"_s, u"account-3"_s, {{u"amount"_s, u"1000000"_s}});
         settle();
         CHECK_FIT();
+
+        // A full-text search: hits marked and counted.
+        w.timeline()->findChild<QLineEdit *>(u"searchFilter"_s)->setText(u"owner"_s);
+        QMetaObject::invokeMethod(w.timeline()->findChild<QLineEdit *>(u"searchFilter"_s), "returnPressed");
+        auto *timelineStatus = w.timeline()->findChild<QLabel *>(u"timelineStatus"_s);
+        QVERIFY(timelineStatus);
+        QTRY_VERIFY2(timelineStatus->text().contains(u"3 hits"_s), qPrintable(timelineStatus->text()));
+        settle();
+        CHECK_FIT();
+        w.timeline()->clearFilters();
 
         // A projection error shown in the Projections view.
         QVERIFY(runCommand(s, u"Deposit"_s, u"account-1"_s, {{u"amount"_s, 13}}).accepted());

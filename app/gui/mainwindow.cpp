@@ -140,8 +140,8 @@ void MainWindow::applyDefaultDockSizes()
     // The timeline keeps the centre and at least half the width; the side
     // columns and the bottom row share the rest, in proportion to the window.
     resizeDocks({windowfit::dockOf(m_console), windowfit::dockOf(m_inspector)},
-                {width() * 22 / 100, width() * 26 / 100}, Qt::Horizontal);
-    resizeDocks({windowfit::dockOf(m_commandLog)}, {height() * 30 / 100}, Qt::Vertical);
+                {std::max(270, width() * 20 / 100), std::max(300, width() * 24 / 100)}, Qt::Horizontal);
+    resizeDocks({windowfit::dockOf(m_commandLog)}, {height() * 32 / 100}, Qt::Vertical);
 }
 
 void MainWindow::resetLayout()

@@ -1,4 +1,5 @@
 #include "commandconsole.h"
+#include "common/elidedlabel.h"
 #include "common/naturalsortproxy.h"
 
 #include "commandform.h"
@@ -26,7 +27,6 @@
 #include <QRandomGenerator>
 #include <QShortcut>
 #include <QSpinBox>
-#include <QSplitter>
 #include <QStringListModel>
 #include <QTableView>
 #include <QToolButton>
@@ -69,7 +69,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     , m_description(new QLabel(this))
     , m_streamEdit(new QLineEdit(this))
     , m_newId(new QToolButton(this))
-    , m_streamInfo(new QLabel(this))
+    , m_streamInfo(new ElidedLabel(this))
     , m_streamError(new QLabel(this))
     , m_streamNames(new QStringListModel(this))
     , m_completer(new QCompleter(m_streamNames, this))
@@ -142,11 +142,6 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_streamError->hide();
     streamCell->addWidget(m_streamError);
     m_streamInfo->setObjectName(u"streamInfoLabel"_s);
-    m_streamInfo->setWordWrap(true);
-    m_streamInfo->setTextFormat(Qt::RichText);
-    m_streamInfo->setAlignment(Qt::AlignLeft | Qt::AlignTop);
-    // Room for two lines whatever it says, so a new text (New id) does not move the form under the pointer.
-    m_streamInfo->setMinimumHeight(m_streamInfo->fontMetrics().lineSpacing() * 2);
     streamCell->addWidget(m_streamInfo);
     auto *streamLabel = new QLabel(tr("Stream <span style=\"color:#c62828\">*</span>"), this);
     streamLabel->setBuddy(m_streamEdit);
@@ -158,6 +153,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_expectedSpin->setObjectName(u"expectedSpin"_s);
     m_expectedSpin->setRange(0, std::numeric_limits<int>::max());
     m_expectedSpin->setEnabled(false);
+    m_expectedSpin->setMinimumWidth(m_expectedSpin->fontMetrics().horizontalAdvance(u"0000000"_s) + 30);
     auto *expectedRow = new QHBoxLayout;
     expectedRow->addWidget(m_expectedCheck);
     expectedRow->addWidget(m_expectedSpin, 1);
@@ -256,14 +252,12 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_historyView->setWordWrap(false);
     historyLayout->addWidget(m_historyView, 1);
 
-    auto *splitter = new QSplitter(Qt::Vertical, m_body);
-    splitter->setObjectName(u"consoleSplitter"_s);
-    splitter->addWidget(top);
-    splitter->addWidget(historyBox);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    bodyLayout->addWidget(splitter, 1);
+    // One column, no splitter: wrapped lines (the outcome, field errors) then
+    // ask their real height, and when the dock is short the console scrolls.
+    m_historyView->setMinimumHeight(m_historyView->verticalHeader()->defaultSectionSize() * 4 +
+                                    m_historyView->horizontalHeader()->sizeHint().height() + 4);
+    bodyLayout->addWidget(top);
+    bodyLayout->addWidget(historyBox, 1);
 
     // --- behaviour
     connect(m_aggregateCombo, &QComboBox::currentIndexChanged, this, [this] {
@@ -520,12 +514,14 @@ void CommandConsole::updateStreamInfo()
     }
     const auto info = m_session->store()->streamInfo(stream);
     if (!info) {
-        m_streamInfo->setText(tr("<span style=\"color:gray\">A new stream: the command will start it.</span>"));
+        m_streamInfo->setColor(Qt::gray);
+        m_streamInfo->setText(tr("A new stream: the command will start it."));
     } else if (!info->type.isEmpty() && info->type != currentAggregate()) {
-        m_streamInfo->setText(tr("<span style=\"color:#bf360c\">%1 is a %2 stream, not %3.</span>")
-                                  .arg(html(stream), html(info->type), html(currentAggregate())));
+        m_streamInfo->setColor(QColor(0xbf, 0x36, 0x0c));
+        m_streamInfo->setText(tr("%1 is a %2 stream, not %3.").arg(stream, info->type, currentAggregate()));
     } else {
-        m_streamInfo->setText(tr("<span style=\"color:gray\">At version %1, last event %2 UTC.</span>")
+        m_streamInfo->setColor(Qt::gray);
+        m_streamInfo->setText(tr("At version %1, last event %2 UTC.")
                                   .arg(info->version)
                                   .arg(QDateTime::fromMSecsSinceEpoch(info->lastMs, Qt::UTC)
                                            .toString(u"yyyy-MM-dd HH:mm:ss"_s)));

@@ -23,6 +23,8 @@ class QToolButton;
 
 namespace es {
 
+class ElidedLabel;
+
 class CommandForm;
 class ConsoleHistoryModel;
 class Session;
@@ -102,7 +104,7 @@ private:
     QLabel *m_description;
     QLineEdit *m_streamEdit;
     QToolButton *m_newId;
-    QLabel *m_streamInfo;
+    ElidedLabel *m_streamInfo; // one line whatever it says: New id does not move the form
     QLabel *m_streamError;
     QStringListModel *m_streamNames;
     QCompleter *m_completer;
