@@ -45,6 +45,7 @@ private:
     void applyFilters();
     void updateCount();
     void showDetails(const QModelIndex &index);
+    void loadOlder();
     void rememberScroll();
     void followScroll();
 
