@@ -177,20 +177,30 @@ private Q_SLOTS:
         CommandLogModel model;
         model.setPageSize(10);
         model.setStore(session->store());
+        // Opened at the newest end, with the whole log counted.
         QCOMPARE(model.rowCount(), 10);
-        QVERIFY(model.canFetchMore({}));
-        // New commands wait for the pages before them.
+        QCOMPARE(model.totalCount(), 25);
+        QCOMPARE(model.rowAt(0).record.firstPosition, qint64(16));
+        QCOMPARE(model.rowAt(9).record.firstPosition, qint64(25));
+        QVERIFY(model.hasOlder());
+        QVERIFY(!model.canFetchMore({}));
         connect(session.get(), &Session::commandExecuted, &model,
                 [&model](const CommandResult &r) { model.applyResult(r.record); });
         QVERIFY(run(session.get(), u"Deposit"_s, u"account-1"_s, {{u"amount"_s, 1}}).accepted());
-        QCOMPARE(model.rowCount(), 10);
-        model.fetchMore({});
-        QCOMPARE(model.rowCount(), 20);
-        model.fetchMore({});
+        QCOMPARE(model.rowCount(), 11);
+        QCOMPARE(model.totalCount(), 26);
+        model.fetchOlder();
+        QCOMPARE(model.rowCount(), 21);
+        QCOMPARE(model.rowAt(0).record.firstPosition, qint64(6));
+        model.fetchOlder();
         QCOMPARE(model.rowCount(), 26);
-        QVERIFY(!model.canFetchMore({}));
+        QCOMPARE(model.rowAt(0).record.type, u"OpenAccount"_s);
+        QVERIFY(!model.hasOlder());
+        for (int r = 1; r < model.rowCount(); ++r)
+            QCOMPARE(model.rowAt(r).record.firstPosition, model.rowAt(r - 1).record.firstPosition + 1);
         QVERIFY(run(session.get(), u"Deposit"_s, u"account-1"_s, {{u"amount"_s, 1}}).accepted());
         QCOMPARE(model.rowCount(), 27);
+        QCOMPARE(model.totalCount(), 27);
     }
 
     void filtersAndActivation()
@@ -206,7 +216,7 @@ private Q_SLOTS:
         QCOMPARE(column(proxy, CommandLogModel::OutcomeColumn), (QStringList{u"rejected"_s, u"rejected"_s}));
         view.findChild<QLineEdit *>(u"logFilter"_s)->setText(u"Withdraw"_s);
         QCOMPARE(proxy->rowCount(), 1);
-        QVERIFY(view.findChild<QLabel *>(u"logCount"_s)->text().contains(u"1 of 5"_s));
+        QVERIFY(view.findChild<QLabel *>(u"logCount"_s)->text().contains(u"1 shown of 5 commands"_s));
         outcome->setCurrentIndex(0);
         view.findChild<QLineEdit *>(u"logFilter"_s)->clear();
         QCOMPARE(proxy->rowCount(), 5);

@@ -1,3 +1,4 @@
+#include "common/elidedlabel.h"
 #include "console/commandconsole.h"
 #include "console/commandform.h"
 #include "console/consolehistorymodel.h"
@@ -503,9 +504,9 @@ private Q_SLOTS:
         QVERIFY(!session->store()->streamInfo(id));
         QTest::mouseClick(child<QToolButton>(&console, u"newIdButton"_s), Qt::LeftButton);
         QVERIFY(stream->text() != id);
-        QVERIFY(child<QLabel>(&console, u"streamInfoLabel"_s)->text().contains(u"new stream"_s));
+        QVERIFY(child<es::ElidedLabel>(&console, u"streamInfoLabel"_s)->text().contains(u"new stream"_s));
         stream->setText(u"account-1"_s);
-        QVERIFY(child<QLabel>(&console, u"streamInfoLabel"_s)->text().contains(u"version 1"_s));
+        QVERIFY(child<es::ElidedLabel>(&console, u"streamInfoLabel"_s)->text().contains(u"version 1"_s));
     }
 
     void disabledStates()

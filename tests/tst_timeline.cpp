@@ -6,6 +6,7 @@
 #include "timeline/gototarget.h"
 #include "timeline/payloadsummary.h"
 #include "timeline/scrollmap.h"
+#include "timeline/timelinedelegate.h"
 #include "timeline/timelinemodel.h"
 #include "timeline/timelineview.h"
 #include "timeline/timelinewindow.h"
@@ -579,6 +580,23 @@ private Q_SLOTS:
             if (!filter.text.isEmpty())
                 QCOMPARE(i % 1000, qint64(0));
         }
+        // A text search counts its hits over the whole log, not the window.
+        if (!filter.text.isEmpty()) {
+            QTRY_VERIFY(model.hitCount() >= 0);
+            QCOMPARE(model.hitCount(), qint64(expectedRows));
+            QVERIFY(!model.hitCountCapped());
+        } else {
+            QCOMPARE(model.hitCount(), qint64(-1));
+        }
+    }
+
+    // The payload column marks where the search terms start words.
+    void searchHitsAreMarked()
+    {
+        const QString text = u"amount: 250, note: needle in haystack, ineedle"_s;
+        const auto hits = TimelineDelegate::matches(text, EventSearch::terms(u"Need HAY"_s));
+        QCOMPARE(hits, (QList<QPair<int, int>>{{19, 4}, {29, 3}}));
+        QVERIFY(TimelineDelegate::matches(text, EventSearch::terms(u"eedle"_s)).isEmpty());
     }
 
     // --- the view -------------------------------------------------------------

@@ -19,6 +19,7 @@
 #include "timeline/timelineview.h"
 #include "timetravel/timetravelview.h"
 #include "whatif/whatifview.h"
+#include "windowfit.h"
 
 #include <QApplication>
 #include <QCloseEvent>
@@ -108,10 +109,10 @@ MainWindow::MainWindow(QWidget *parent)
     statusBar()->addPermanentWidget(m_headLabel);
     statusBar()->addPermanentWidget(m_liveLabel);
 
-    resize(1400, 860);
     m_defaultState = saveState();
-    restoreGeometry(Settings::windowGeometry());
-    restoreState(Settings::windowState());
+    // Sized on the first show, when the screen is known (see showEvent).
+    m_restoredGeometry = restoreGeometry(Settings::windowGeometry());
+    m_restoredState = restoreState(Settings::windowState());
     updateStatus();
 }
 
@@ -127,11 +128,7 @@ void MainWindow::buildDocks()
 {
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
     auto dock = [this](QWidget *w, const QString &title, const QString &name, Qt::DockWidgetArea area) {
-        auto *d = new QDockWidget(title, this);
-        d->setObjectName(name); // saveState/restoreState key
-        d->setWidget(w);
-        addDockWidget(area, d);
-        return d;
+        return windowfit::addDock(this, w, title, name, area);
     };
     QDockWidget *console = dock(m_console, tr("Command Console"), u"consoleDock"_s, Qt::LeftDockWidgetArea);
     QDockWidget *streams = dock(m_streams, tr("Streams"), u"streamsDock"_s, Qt::LeftDockWidgetArea);
@@ -153,7 +150,35 @@ void MainWindow::buildDocks()
     tabifyDockWidget(log, whatIf);
     tabifyDockWidget(log, compare);
     log->raise();
-    resizeDocks({console, inspector}, {350, 400}, Qt::Horizontal);
+}
+
+void MainWindow::applyDefaultDockSizes()
+{
+    // The timeline keeps the centre and at least half the width; the side
+    // columns and the bottom row share the rest, in proportion to the window.
+    resizeDocks({windowfit::dockOf(m_console), windowfit::dockOf(m_inspector)},
+                {std::max(270, width() * 20 / 100), std::max(300, width() * 24 / 100)}, Qt::Horizontal);
+    resizeDocks({windowfit::dockOf(m_commandLog)}, {height() * 32 / 100}, Qt::Vertical);
+}
+
+void MainWindow::resetLayout()
+{
+    restoreState(m_defaultState);
+    windowfit::clampToScreen(this);
+    applyDefaultDockSizes();
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_placed)
+        return;
+    m_placed = true;
+    if (!m_restoredGeometry && screen())
+        setGeometry(windowfit::defaultFrameGeometry(screen())); // the frame, if any, is clamped next
+    windowfit::clampToScreen(this);
+    if (!m_restoredState)
+        applyDefaultDockSizes();
 }
 
 void MainWindow::buildMenus()
@@ -218,7 +243,7 @@ void MainWindow::buildMenus()
         });
     }
     m_viewMenu->addSeparator();
-    m_viewMenu->addAction(tr("Reset &Layout"), this, [this] { restoreState(m_defaultState); });
+    m_viewMenu->addAction(tr("Reset &Layout"), this, [this] { resetLayout(); });
 
     QMenu *explore = menuBar()->addMenu(tr("&Explore"));
     QAction *travelHere = explore->addAction(tr("&Time Travel to Selected Event"), QKeySequence(u"Ctrl+T"_s), this, [this] {
@@ -305,7 +330,7 @@ void MainWindow::routeNavigation()
 
 void MainWindow::showDockOf(QWidget *view)
 {
-    if (auto *dock = qobject_cast<QDockWidget *>(view->parentWidget())) {
+    if (QDockWidget *dock = windowfit::dockOf(view)) {
         dock->show();
         dock->raise();
     }

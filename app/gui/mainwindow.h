@@ -69,9 +69,12 @@ public:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void buildDocks();
+    void applyDefaultDockSizes();
+    void resetLayout();
     void buildMenus();
     void routeNavigation();
     void refreshRecentMenu();
@@ -109,6 +112,9 @@ private:
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QByteArray m_defaultState;
+    bool m_restoredGeometry = false;
+    bool m_restoredState = false;
+    bool m_placed = false;
     QString m_lastError;
     QString m_lastMessage;
 };

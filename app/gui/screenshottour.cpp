@@ -9,6 +9,7 @@
 #include "timeline/timelineview.h"
 #include "timetravel/timetravelview.h"
 #include "whatif/whatifview.h"
+#include "windowfit.h"
 
 #include <QApplication>
 #include <QDir>
@@ -24,7 +25,7 @@ namespace {
 
 void grabDock(MainWindow &window, QWidget *view, const QString &dir)
 {
-    auto *dock = qobject_cast<QDockWidget *>(view->parentWidget());
+    QDockWidget *dock = windowfit::dockOf(view);
     if (!dock)
         return;
     dock->show();
@@ -97,7 +98,7 @@ void takeScreenshotTour(MainWindow &window, const QString &dir)
                 window.domainCompare()->compare();
         }
         // A few commands animating through the pipeline (a transfer with its reaction, a rejection).
-        auto *pipelineDock = qobject_cast<QDockWidget *>(window.pipeline()->parentWidget());
+        QDockWidget *pipelineDock = windowfit::dockOf(window.pipeline());
         if (pipelineDock)
             pipelineDock->raise();
         if (session->pipeline() && !session->isReadOnly() && !window.selectedStream().isEmpty())

@@ -1,4 +1,6 @@
 #include "asofview.h"
+#include "common/naturalsortproxy.h"
+#include "common/flowlayout.h"
 #include "common/localshortcut.h"
 
 #include "asofstreamsmodel.h"
@@ -93,6 +95,7 @@ void AsOfView::buildUi()
     m_banner = new QLabel(this);
     m_banner->setObjectName(u"asOfBanner"_s);
     m_banner->setTextFormat(Qt::RichText);
+    m_banner->setWordWrap(true); // wraps beside Back to Live rather than pushing it out of the dock
     m_banner->setMinimumHeight(28);
     m_live = new QPushButton(tr("Back to &Live"), this);
     m_live->setObjectName(u"asOfLive"_s);
@@ -119,11 +122,14 @@ void AsOfView::buildUi()
     m_timeEdit->setDisplayFormat(u"yyyy-MM-dd HH:mm:ss 'UTC'"_s);
     m_timeEdit->setToolTip(tr("A time: the cursor goes to the last event recorded at or before it"));
     m_timeEdit->setKeyboardTracking(false);
+    m_slider->setMinimumWidth(100);
     cursorRow->addWidget(asOfLabel);
     cursorRow->addWidget(m_slider, 1);
-    cursorRow->addWidget(m_positionSpin);
-    cursorRow->addWidget(m_timeEdit);
     layout->addLayout(cursorRow);
+    auto *exactRow = new FlowLayout; // the position and the time, wrapping when narrow
+    exactRow->addWidget(m_positionSpin);
+    exactRow->addWidget(m_timeEdit);
+    layout->addLayout(exactRow);
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(u"asOfTabs"_s);
@@ -141,7 +147,7 @@ void AsOfView::buildUi()
     filterRow->addWidget(m_streamFilter, 1);
     filterRow->addWidget(m_streamCount);
     m_streams = new AsOfStreamsModel(this);
-    m_streamsProxy = new QSortFilterProxyModel(this);
+    m_streamsProxy = new NaturalSortProxy(this);
     m_streamsProxy->setSourceModel(m_streams);
     m_streamsProxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_streamsProxy->setFilterKeyColumn(AsOfStreamsModel::StreamColumn);
@@ -212,8 +218,9 @@ void AsOfView::buildUi()
     projectionRow->addWidget(new QLabel(tr("Projection:"), projectionsPage));
     projectionRow->addWidget(m_projectionBox, 1);
     projectionRow->addWidget(m_build);
-    projectionRow->addWidget(m_progress, 1);
-    projectionRow->addWidget(m_cancel);
+    auto *progressRow = new QHBoxLayout; // its own line: shown only while a build runs
+    progressRow->addWidget(m_progress, 1);
+    progressRow->addWidget(m_cancel);
     m_projectionInfo = new QLabel(projectionsPage);
     m_projectionInfo->setObjectName(u"asOfProjectionInfo"_s);
     m_projectionInfo->setWordWrap(true);
@@ -221,6 +228,7 @@ void AsOfView::buildUi()
     m_rowsView = makeTable(projectionsPage, u"asOfRows"_s);
     m_rowsView->setModel(m_rows);
     projectionsLayout->addLayout(projectionRow);
+    projectionsLayout->addLayout(progressRow);
     projectionsLayout->addWidget(m_projectionInfo);
     projectionsLayout->addWidget(m_rowsView, 1);
     m_tabs->addTab(projectionsPage, tr("&Projections"));
@@ -354,6 +362,7 @@ void AsOfView::refreshPackLists()
                 names << s.stream;
         }
     }
+    NaturalSortProxy::sort(names);
     m_streamNames->setStringList(names);
     const QSignalBlocker block(m_projectionBox);
     const QString current = m_projectionBox->currentText().isEmpty() ? AsOfSettings::projection()

@@ -25,15 +25,84 @@ void CommandLogModel::setStore(EventStore *store)
 {
     m_store = store;
     m_readCount = 0;
+    m_firstSeq = 0;
+    m_unlogged = 0;
     m_scaleUs = 0;
     m_error.clear();
     // Nothing to fetch while resetting: views (and the model tester) call fetchMore from their reset slots.
     m_complete = true;
     setRows({});
     if (m_store) {
+        // Open at the newest end: the last page, the rest on request.
+        const qint64 last = lastSeq(m_store);
+        m_firstSeq = std::max<qint64>(0, last - m_pageSize);
+        m_readCount = m_firstSeq;
         m_complete = false;
         readPage();
+        if (m_readCount >= last)
+            m_complete = true; // read to the end: what comes next, refresh() appends
+
     }
+}
+
+qint64 CommandLogModel::lastSeq(EventStore *store)
+{
+    auto exists = [store](qint64 seq) { // is there a row after seq - 1?
+        auto r = store->commands(seq - 1, 1);
+        return r && !r->isEmpty();
+    };
+    if (!exists(1))
+        return 0;
+    qint64 low = 1; // exists
+    qint64 high = 2;
+    while (exists(high)) {
+        low = high;
+        high *= 2;
+    }
+    while (high - low > 1) { // low exists, high does not
+        const qint64 mid = low + (high - low) / 2;
+        (exists(mid) ? low : high) = mid;
+    }
+    return low;
+}
+
+void CommandLogModel::fetchOlder()
+{
+    if (!m_store || m_firstSeq <= 0)
+        return;
+    const qint64 from = std::max<qint64>(0, m_firstSeq - m_pageSize);
+    auto records = m_store->commands(from, int(m_firstSeq - from));
+    if (!records) {
+        m_error = records.error().message;
+        return;
+    }
+    m_firstSeq = from;
+    const qint64 oldScale = m_scaleUs;
+    prependRows(fresh(*records));
+    if (m_scaleUs != oldScale && rowCount() > 0)
+        Q_EMIT dataChanged(index(0, StagesColumn), index(rowCount() - 1, StagesColumn));
+}
+
+QList<CommandLogRow> CommandLogModel::fresh(const QList<CommandRecord> &records)
+{
+    QList<CommandLogRow> out;
+    for (const CommandRecord &r : records) {
+        noteTotal(r);
+        if (const int row = rowOf(r.commandId); row >= 0) {
+            // Already shown (this process's result arrived first): the log row
+            // may hold partial timings, the result the complete ones.
+            CommandLogRow &existing = mutableRow(row);
+            if (!existing.logged)
+                --m_unlogged;
+            existing.logged = true;
+            if (StageBar::total(StageBar::micros(existing.record.timings)) == 0)
+                existing.record.timings = r.timings;
+            rowChanged(row);
+        } else {
+            out.append(CommandLogRow{r, true});
+        }
+    }
+    return out;
 }
 
 void CommandLogModel::rowsReplaced()
@@ -83,22 +152,8 @@ int CommandLogModel::readPage()
     m_readCount += records->size();
     m_complete = records->size() < m_pageSize;
     const qint64 oldScale = m_scaleUs;
-    QList<CommandLogRow> fresh;
-    for (const CommandRecord &r : std::as_const(*records)) {
-        noteTotal(r);
-        if (const int row = rowOf(r.commandId); row >= 0) {
-            // Already shown (this process's result arrived first): the log row
-            // may hold partial timings, the result the complete ones.
-            CommandLogRow &existing = mutableRow(row);
-            existing.logged = true;
-            if (StageBar::total(StageBar::micros(existing.record.timings)) == 0)
-                existing.record.timings = r.timings;
-            rowChanged(row);
-        } else {
-            fresh.append(CommandLogRow{r, true});
-        }
-    }
-    appendRows(fresh);
+    const QList<CommandLogRow> rows = fresh(*records);
+    appendRows(rows);
     if (m_scaleUs != oldScale && rowCount() > 0)
         Q_EMIT dataChanged(index(0, StagesColumn), index(rowCount() - 1, StagesColumn));
     return int(records->size());
@@ -126,6 +181,7 @@ void CommandLogModel::applyResult(const CommandRecord &record)
         rowChanged(row);
     } else if (m_complete) {
         // Not in the log: the pipeline failed before logging (unknown command, read-only store).
+        ++m_unlogged;
         appendRows({CommandLogRow{record, false}});
     }
     if (m_scaleUs != oldScale && rowCount() > 0)

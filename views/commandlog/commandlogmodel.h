@@ -18,9 +18,10 @@ struct CommandLogRow {
     bool logged = true;
 };
 
-// The store's command log, oldest first, loaded a page at a time
-// (canFetchMore/fetchMore) and followed live: once the whole log is loaded,
-// refresh() appends the rows written since (by this process or another).
+// The store's command log, oldest first. It opens at the newest end (the
+// last page), loads older pages on request (fetchOlder, when the view is
+// scrolled to the top) and follows live: refresh() appends the rows written
+// since (by this process or another).
 //
 // EventStore::commands() pages by the log's seq, which CommandRecord does not
 // carry. seq is the table's rowid and rows are never deleted, so the number of
@@ -61,6 +62,11 @@ public:
     void setPageSize(int rows) { m_pageSize = qMax(1, rows); }
     int rowOf(const QString &commandId) const { return m_rowOf.value(commandId, -1); }
     bool isComplete() const { return m_complete; }
+    // Older pages not loaded yet; loads the one before the first row shown.
+    bool hasOlder() const { return m_firstSeq > 0; }
+    void fetchOlder();
+    // Every command: in the store's log (loaded or not) and those that never reached it.
+    qint64 totalCount() const { return m_readCount + m_unlogged; }
     QString lastError() const { return m_error; }
 
     bool canFetchMore(const QModelIndex &parent) const override;
@@ -73,11 +79,16 @@ protected:
 
 private:
     int readPage();
+    QList<CommandLogRow> fresh(const QList<CommandRecord> &records);
+    // The log's last seq (its row count: rows are never deleted), by galloping search.
+    static qint64 lastSeq(EventStore *store);
     void noteTotal(const CommandRecord &record);
 
     QPointer<EventStore> m_store;
     int m_pageSize = PageSize;
-    qint64 m_readCount = 0;
+    qint64 m_readCount = 0; // the log's seq read up to
+    qint64 m_firstSeq = 0;  // the seq the first row shown comes after
+    qint64 m_unlogged = 0;
     bool m_complete = true;
     qint64 m_scaleUs = 0;
     QHash<QString, int> m_rowOf;

@@ -111,6 +111,12 @@ CommandLogView::CommandLogView(QWidget *parent)
     });
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this](const QModelIndex &current) { showDetails(current); });
+    // Opened at the newest command: scrolling to the top brings the page before it.
+    connect(m_table->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        const QScrollBar *bar = m_table->verticalScrollBar();
+        if (value == bar->minimum() && bar->maximum() > 0 && m_model->hasOlder())
+            loadOlder();
+    });
     connect(m_model, &QAbstractItemModel::rowsAboutToBeInserted, this, &CommandLogView::rememberScroll);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, &CommandLogView::followScroll);
     connect(m_model, &QAbstractItemModel::dataChanged, this,
@@ -185,14 +191,32 @@ void CommandLogView::updateCount()
         m_count->setText(tr("No store is open."));
         return;
     }
-    const int total = m_model->rowCount();
-    const int shown = m_textProxy->rowCount();
-    QString text = shown == total ? (total == 1 ? tr("1 command") : tr("%1 commands").arg(total)) : tr("%1 of %2 commands").arg(shown).arg(total);
-    if (!m_model->isComplete())
-        text += u' ' + tr("(scroll down for more)");
+    // The count is the whole log's, loaded or not.
+    const qint64 total = m_model->totalCount();
+    const bool filtered = m_textProxy->rowCount() != m_model->rowCount();
+    QString text = total == 1 ? tr("1 command") : tr("%L1 commands").arg(total);
+    if (filtered)
+        text = tr("%L1 shown of %2").arg(m_textProxy->rowCount()).arg(text);
+    if (m_model->hasOlder())
+        text += u' ' + tr("(the newest %L1 loaded; scroll up for older)").arg(m_model->rowCount());
     if (!m_model->lastError().isEmpty())
         text += u" — "_s + m_model->lastError();
     m_count->setText(text);
+}
+
+void CommandLogView::loadOlder()
+{
+    // Keep the row at the top where it is: the older rows go above it, out of sight.
+    const QModelIndex top = m_table->indexAt(QPoint(0, 0));
+    const QString id = top.isValid() ? top.data(CommandLogModel::CommandIdRole).toString() : QString();
+    m_model->fetchOlder();
+    updateCount();
+    const int row = m_model->rowOf(id);
+    if (row >= 0) {
+        const QModelIndex again = m_textProxy->mapFromSource(m_outcomeProxy->mapFromSource(m_model->index(row, 0)));
+        if (again.isValid())
+            m_table->scrollTo(again, QAbstractItemView::PositionAtTop);
+    }
 }
 
 void CommandLogView::rememberScroll()

@@ -46,6 +46,7 @@ private:
     void applyFilters();
     void updateCount();
     void showDetails(const QModelIndex &index);
+    void loadOlder();
     void rememberScroll();
     void followScroll();
 

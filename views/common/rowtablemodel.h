@@ -68,6 +68,17 @@ public:
         endInsertRows();
     }
 
+    // Older rows above the ones shown (a log opened at its newest end).
+    void prependRows(const QList<Row> &rows)
+    {
+        if (rows.isEmpty())
+            return;
+        beginInsertRows({}, 0, int(rows.size()) - 1);
+        m_rows = rows + m_rows;
+        rowsReplaced();
+        endInsertRows();
+    }
+
     void replaceRow(int row, const Row &value)
     {
         m_rows[row] = value;

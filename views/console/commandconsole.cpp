@@ -1,4 +1,6 @@
 #include "commandconsole.h"
+#include "common/elidedlabel.h"
+#include "common/naturalsortproxy.h"
 
 #include "commandform.h"
 #include "common/eventlistmodel.h"
@@ -24,10 +26,8 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QScrollArea>
 #include <QShortcut>
 #include <QSpinBox>
-#include <QSplitter>
 #include <QStringListModel>
 #include <QTableView>
 #include <QToolButton>
@@ -70,7 +70,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     , m_description(new QLabel(this))
     , m_streamEdit(new QLineEdit(this))
     , m_newId(new QToolButton(this))
-    , m_streamInfo(new QLabel(this))
+    , m_streamInfo(new ElidedLabel(this))
     , m_streamError(new QLabel(this))
     , m_streamNames(new QStringListModel(this))
     , m_completer(new QCompleter(m_streamNames, this))
@@ -78,7 +78,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     , m_expectedSpin(new QSpinBox(this))
     , m_actorEdit(new QLineEdit(defaultActor(), this))
     , m_rawToggle(new QToolButton(this))
-    , m_formPage(new QScrollArea(this))
+    , m_formPage(new QWidget(this))
     , m_rawPage(new QWidget(this))
     , m_form(new CommandForm(this))
     , m_raw(new QPlainTextEdit(this))
@@ -139,11 +139,10 @@ CommandConsole::CommandConsole(QWidget *parent)
     streamCell->addLayout(streamRow);
     m_streamError->setObjectName(u"streamError"_s);
     m_streamError->setStyleSheet(u"color: #c62828;"_s);
+    m_streamError->setWordWrap(true);
     m_streamError->hide();
     streamCell->addWidget(m_streamError);
     m_streamInfo->setObjectName(u"streamInfoLabel"_s);
-    m_streamInfo->setWordWrap(true);
-    m_streamInfo->setTextFormat(Qt::RichText);
     streamCell->addWidget(m_streamInfo);
     auto *streamLabel = new QLabel(tr("Stream <span style=\"color:#c62828\">*</span>"), this);
     streamLabel->setBuddy(m_streamEdit);
@@ -155,6 +154,7 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_expectedSpin->setObjectName(u"expectedSpin"_s);
     m_expectedSpin->setRange(0, std::numeric_limits<int>::max());
     m_expectedSpin->setEnabled(false);
+    m_expectedSpin->setMinimumWidth(m_expectedSpin->fontMetrics().horizontalAdvance(u"0000000"_s) + 30);
     auto *expectedRow = new QHBoxLayout;
     expectedRow->addWidget(m_expectedCheck);
     expectedRow->addWidget(m_expectedSpin, 1);
@@ -176,11 +176,13 @@ CommandConsole::CommandConsole(QWidget *parent)
     topLayout->addLayout(payloadHeader);
 
     // Form or JSON: only one is shown, and the layout sizes to the one shown.
-    m_formPage->setObjectName(u"formScroll"_s);
-    m_formPage->setWidgetResizable(true);
-    m_formPage->setFrameShape(QFrame::NoFrame);
+    // No scroll area of its own: a squashed form in a little scroll box is hard to
+    // fill in; when the dock is too short the whole console scrolls instead.
+    m_formPage->setObjectName(u"formPage"_s);
+    auto *formLayout = new QVBoxLayout(m_formPage);
+    formLayout->setContentsMargins(0, 0, 0, 0);
     m_form->setObjectName(u"commandForm"_s);
-    m_formPage->setWidget(m_form);
+    formLayout->addWidget(m_form);
     topLayout->addWidget(m_formPage);
     auto *rawLayout = new QVBoxLayout(m_rawPage);
     rawLayout->setContentsMargins(0, 0, 0, 0);
@@ -251,14 +253,12 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_historyView->setWordWrap(false);
     historyLayout->addWidget(m_historyView, 1);
 
-    auto *splitter = new QSplitter(Qt::Vertical, m_body);
-    splitter->setObjectName(u"consoleSplitter"_s);
-    splitter->addWidget(top);
-    splitter->addWidget(historyBox);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 1);
-    splitter->setChildrenCollapsible(false);
-    bodyLayout->addWidget(splitter, 1);
+    // One column, no splitter: wrapped lines (the outcome, field errors) then
+    // ask their real height, and when the dock is short the console scrolls.
+    m_historyView->setMinimumHeight(m_historyView->verticalHeader()->defaultSectionSize() * 4 +
+                                    m_historyView->horizontalHeader()->sizeHint().height() + 4);
+    bodyLayout->addWidget(top);
+    bodyLayout->addWidget(historyBox, 1);
 
     // --- behaviour
     connect(m_aggregateCombo, &QComboBox::currentIndexChanged, this, [this] {
@@ -453,6 +453,10 @@ bool CommandConsole::selectCommand(const QString &command)
 void CommandConsole::onCommandChanged()
 {
     m_touched.clear();
+    // "Not sent: fix the fields" spoke of the previous command's form.
+    if (!m_hasResult)
+        m_outcome->clear();
+    m_streamError->hide();
     const CommandSpec *spec = currentSpec();
     m_form->setSpec(spec ? *spec : CommandSpec());
     m_description->setText(spec ? spec->description : QString());
@@ -480,7 +484,9 @@ void CommandConsole::loadStreamNames()
 
 void CommandConsole::updateCompletions()
 {
-    m_streamNames->setStringList(m_streamsByType.value(currentAggregate()));
+    QStringList names = m_streamsByType.value(currentAggregate());
+    NaturalSortProxy::sort(names);
+    m_streamNames->setStringList(names);
 }
 
 void CommandConsole::onEventsAppended(const EventList &events)
@@ -517,12 +523,14 @@ void CommandConsole::updateStreamInfo()
     }
     const auto info = m_session->store()->streamInfo(stream);
     if (!info) {
-        m_streamInfo->setText(tr("<span style=\"color:gray\">A new stream: the command will start it.</span>"));
+        m_streamInfo->setColor(Qt::gray);
+        m_streamInfo->setText(tr("A new stream: the command will start it."));
     } else if (!info->type.isEmpty() && info->type != currentAggregate()) {
-        m_streamInfo->setText(tr("<span style=\"color:#bf360c\">%1 is a %2 stream, not %3.</span>")
-                                  .arg(html(stream), html(info->type), html(currentAggregate())));
+        m_streamInfo->setColor(QColor(0xbf, 0x36, 0x0c));
+        m_streamInfo->setText(tr("%1 is a %2 stream, not %3.").arg(stream, info->type, currentAggregate()));
     } else {
-        m_streamInfo->setText(tr("<span style=\"color:gray\">At version %1, last event %2 UTC.</span>")
+        m_streamInfo->setColor(Qt::gray);
+        m_streamInfo->setText(tr("At version %1, last event %2 UTC.")
                                   .arg(info->version)
                                   .arg(QDateTime::fromMSecsSinceEpoch(info->lastMs, Qt::UTC)
                                            .toString(u"yyyy-MM-dd HH:mm:ss"_s)));

@@ -17,12 +17,13 @@ class QListWidgetItem;
 class QPlainTextEdit;
 class QPushButton;
 class QSpinBox;
-class QScrollArea;
 class QStringListModel;
 class QTableView;
 class QToolButton;
 
 namespace es {
+
+class ElidedLabel;
 
 class CommandForm;
 class ConsoleHistoryModel;
@@ -104,7 +105,7 @@ private:
     QLabel *m_description;
     QLineEdit *m_streamEdit;
     QToolButton *m_newId;
-    QLabel *m_streamInfo;
+    ElidedLabel *m_streamInfo; // one line whatever it says: New id does not move the form
     QLabel *m_streamError;
     QStringListModel *m_streamNames;
     QCompleter *m_completer;
@@ -112,7 +113,7 @@ private:
     QSpinBox *m_expectedSpin;
     QLineEdit *m_actorEdit;
     QToolButton *m_rawToggle;
-    QScrollArea *m_formPage;
+    QWidget *m_formPage; // the form at its full height: the dock scrolls, not the form
     QWidget *m_rawPage;
     CommandForm *m_form;
     QPlainTextEdit *m_raw;

@@ -2,6 +2,7 @@
 
 #include "causaltree.h"
 #include "common/eventlistmodel.h"
+#include "common/flowlayout.h"
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
 #include "common/teardown.h"
@@ -72,7 +73,7 @@ InspectorView::InspectorView(QWidget *parent)
     m_hash->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_hash);
 
-    auto *buttons = new QHBoxLayout;
+    auto *buttons = new FlowLayout; // wraps in a narrow dock
     m_showStream->setObjectName(u"showStreamButton"_s);
     m_showStream->setToolTip(tr("Show this event's stream in the timeline and the streams list"));
     m_showCorrelation->setObjectName(u"showCorrelationButton"_s);
@@ -85,7 +86,6 @@ InspectorView::InspectorView(QWidget *parent)
         b->setAutoDefault(false);
         buttons->addWidget(b);
     }
-    buttons->addStretch(1);
     layout->addLayout(buttons);
 
     m_tabs->setObjectName(u"inspectorTabs"_s);

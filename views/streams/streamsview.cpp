@@ -80,6 +80,7 @@ StreamsView::StreamsView(QWidget *parent)
     lowerLayout->setContentsMargins(0, 0, 0, 0);
     m_eventsTitle->setObjectName(u"streamEventsTitle"_s);
     m_eventsTitle->setTextFormat(Qt::RichText);
+    m_eventsTitle->setWordWrap(true);
     lowerLayout->addWidget(m_eventsTitle);
     m_eventTable->setObjectName(u"streamEvents"_s);
     m_eventTable->setModel(m_events);

@@ -77,6 +77,9 @@ void TimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         painter->drawRoundedRect(chip, 4, 4);
         painter->setPen(QColor(25, 25, 25));
         painter->drawStaticText(QPoint(chip.left() + ChipPadding, top), s.shown);
+    } else if (column == TimelineModel::PayloadColumn && !m_terms.isEmpty()) {
+        paintHighlighted(painter, index.data(Qt::DisplayRole).toString(), cell, top, option.font,
+                         option.palette.color(group, selected ? QPalette::HighlightedText : QPalette::Text));
     } else {
         const QString text = index.data(Qt::DisplayRole).toString();
         if (!text.isEmpty()) {
@@ -102,6 +105,55 @@ void TimelineDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opti
         (widget ? widget->style() : QApplication::style())
             ->drawPrimitive(QStyle::PE_FrameFocusRect, &focus, painter, widget);
     }
+}
+
+QList<QPair<int, int>> TimelineDelegate::matches(const QString &text, const QStringList &terms)
+{
+    QList<QPair<int, int>> out;
+    const QString folded = text.toLower();
+    for (int i = 0; i < folded.size(); ++i) {
+        if (i > 0 && folded.at(i - 1).isLetterOrNumber())
+            continue; // a term matches at the start of a word, as the index does
+        int longest = 0;
+        for (const QString &t : terms)
+            if (t.size() > longest && QStringView(folded).mid(i).startsWith(t))
+                longest = int(t.size());
+        if (longest > 0) {
+            out.append({i, longest});
+            i += longest - 1;
+        }
+    }
+    return out;
+}
+
+void TimelineDelegate::paintHighlighted(QPainter *painter, const QString &text, const QRect &cell, int top,
+                                        const QFont &font, const QColor &textColour) const
+{
+    // Drawn directly (no cache): only while a search is on, a screen of cells.
+    const QFontMetrics fm(font);
+    const QString shown = fm.elidedText(text, Qt::ElideRight, cell.width());
+    painter->setFont(font);
+    const int baseline = top + fm.ascent();
+    int from = 0;
+    auto plain = [&](int to) {
+        if (to > from) {
+            painter->setPen(textColour);
+            painter->drawText(QPoint(cell.left() + fm.horizontalAdvance(shown.left(from)), baseline),
+                              shown.mid(from, to - from));
+        }
+    };
+    for (const auto &[start, length] : matches(shown, m_terms)) {
+        plain(start);
+        const int x = cell.left() + fm.horizontalAdvance(shown.left(start));
+        const QString hit = shown.mid(start, length);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(QColor(255, 213, 79)); // amber, with dark text: readable on white and on the selection
+        painter->drawRoundedRect(QRect(x - 1, top, fm.horizontalAdvance(hit) + 2, fm.height()), 2, 2);
+        painter->setPen(QColor(25, 25, 25));
+        painter->drawText(QPoint(x, baseline), hit);
+        from = start + length;
+    }
+    plain(int(shown.size()));
 }
 
 QSize TimelineDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const

@@ -4,7 +4,7 @@
 #include "gototarget.h"
 
 #include <QDateTime>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLineEdit>
 #include <QMenu>
 #include <QSignalBlocker>
@@ -32,12 +32,13 @@ QStringList splitTypes(const QString &text)
 TimelineFilterBar::TimelineFilterBar(QWidget *parent)
     : QWidget(parent)
 {
-    auto *layout = new QHBoxLayout(this);
+    // Two rows of four, so that every box is wide enough to read its placeholder.
+    auto *layout = new QGridLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->setSpacing(4);
-
-    m_stream = addEdit(u"streamFilter"_s, tr("Stream"), tr("Only the events of this stream"), 120);
-    m_types = addEdit(u"typeFilter"_s, tr("Types"), tr("Only these event types, separated by commas"), 150);
+    layout->setHorizontalSpacing(4);
+    layout->setVerticalSpacing(4);
+    m_stream = addEdit(u"streamFilter"_s, tr("Stream"), tr("Only the events of this stream"));
+    m_types = addEdit(u"typeFilter"_s, tr("Types"), tr("Only these event types, separated by commas"));
     m_typeButton = new QToolButton(this);
     m_typeButton->setObjectName(u"typeFilterMenu"_s);
     m_typeButton->setText(tr("▾"));
@@ -46,23 +47,31 @@ TimelineFilterBar::TimelineFilterBar(QWidget *parent)
     m_typeButton->setStyleSheet(u"QToolButton::menu-indicator { image: none; }"_s);
     m_typeMenu = new QMenu(m_typeButton);
     m_typeButton->setMenu(m_typeMenu);
-    layout->insertWidget(layout->indexOf(m_types) + 1, m_typeButton);
-    m_actor = addEdit(u"actorFilter"_s, tr("Actor"), tr("Only the events recorded for this actor"), 80);
-    m_correlation =
-        addEdit(u"correlationFilter"_s, tr("Correlation"), tr("Only the events of this correlation id"), 110);
+    m_actor = addEdit(u"actorFilter"_s, tr("Actor"), tr("Only the events recorded for this actor"));
+    m_correlation = addEdit(u"correlationFilter"_s, tr("Correlation id"), tr("Only the events of this correlation id"));
     m_from = addEdit(u"fromTimeFilter"_s, tr("From (UTC)"),
-                     tr("Recorded at or after this time: 2025-11-25 12:00, 2025-11-25T12:00:00.250Z, 2025-11-25"), 120);
-    m_to = addEdit(u"toTimeFilter"_s, tr("To (UTC)"), tr("Recorded at or before this time"), 120);
+                     tr("Recorded at or after this time: 2025-11-25 12:00, 2025-11-25T12:00:00.250Z, 2025-11-25"));
+    m_to = addEdit(u"toTimeFilter"_s, tr("To (UTC)"), tr("Recorded at or before this time (same forms as From)"));
     m_search = addEdit(u"searchFilter"_s, tr("Search payloads (Ctrl+F)"),
-                       tr("Full text over event data: every word must occur (as a word prefix)"), 180);
+                       tr("Full text over event data: every word must occur (as a word prefix). Hits are "
+                          "highlighted in the Payload column and counted under the filters."));
     m_search->setClearButtonEnabled(true);
     m_clear = new QToolButton(this);
     m_clear->setObjectName(u"clearFilters"_s);
     m_clear->setText(tr("Clear"));
     m_clear->setToolTip(tr("Clear all filters"));
-    layout->addWidget(m_clear);
-    layout->setStretchFactor(m_search, 2);
-
+    // Columns: 0 stream / from, 1 types / to, 2 the type menu, 3 actor / search, 4 correlation / search, 5 clear.
+    layout->addWidget(m_stream, 0, 0);
+    layout->addWidget(m_types, 0, 1);
+    layout->addWidget(m_typeButton, 0, 2);
+    layout->addWidget(m_actor, 0, 3);
+    layout->addWidget(m_correlation, 0, 4, 1, 2);
+    layout->addWidget(m_from, 1, 0);
+    layout->addWidget(m_to, 1, 1, 1, 2);
+    layout->addWidget(m_search, 1, 3, 1, 2);
+    layout->addWidget(m_clear, 1, 5);
+    for (int c : {0, 1, 3, 4})
+        layout->setColumnStretch(c, 1);
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(DebounceMs);
     connect(&m_debounce, &QTimer::timeout, this, &TimelineFilterBar::apply);
@@ -76,19 +85,15 @@ TimelineFilterBar::~TimelineFilterBar()
     disconnectDescendants(this);
 }
 
-QLineEdit *TimelineFilterBar::addEdit(const QString &objectName, const QString &placeholder, const QString &toolTip,
-                                      int width)
+QLineEdit *TimelineFilterBar::addEdit(const QString &objectName, const QString &placeholder, const QString &toolTip)
 {
     auto *edit = new QLineEdit(this);
     edit->setObjectName(objectName);
     edit->setPlaceholderText(placeholder);
-    edit->setToolTip(toolTip);
-    edit->setMinimumWidth(width / 2);
-    edit->setMaximumWidth(objectName == u"searchFilter"_s ? QWIDGETSIZE_MAX : width * 2);
-    edit->resize(width, edit->sizeHint().height());
+    edit->setToolTip(placeholder + u"\n"_s + toolTip); // the whole placeholder, should the box be narrow
+    edit->setMinimumWidth(edit->fontMetrics().horizontalAdvance(u"From (UTC)"_s) + 16);
     connect(edit, &QLineEdit::textEdited, this, [this] { m_debounce.start(); });
     connect(edit, &QLineEdit::returnPressed, this, &TimelineFilterBar::apply);
-    layout()->addWidget(edit);
     return edit;
 }
 

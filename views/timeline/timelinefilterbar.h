@@ -31,6 +31,7 @@ public:
     // Types offered by the type menu.
     void setKnownTypes(const QStringList &types);
     void addKnownTypes(const QStringList &types);
+    QStringList knownTypes() const { return m_knownTypes; }
 
     QLineEdit *searchEdit() const { return m_search; }
 
@@ -38,7 +39,7 @@ Q_SIGNALS:
     void filterChanged(const es::SearchFilter &filter);
 
 private:
-    QLineEdit *addEdit(const QString &objectName, const QString &placeholder, const QString &toolTip, int width);
+    QLineEdit *addEdit(const QString &objectName, const QString &placeholder, const QString &toolTip);
     void apply();
     SearchFilter fromFields();
     void rebuildTypeMenu();

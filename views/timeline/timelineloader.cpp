@@ -185,6 +185,25 @@ Result<TimelineResult> TimelineLoader::run(EventStore &store, const TimelineRequ
         out.rows = std::move(*page);
         break;
     }
+    case TimelineRequest::Count: {
+        // Keyset pages over the whole log, counted, until the cap.
+        q.backward = false;
+        q.low = 1;
+        q.high = out.head;
+        q.limit = 1000;
+        while (out.count < TimelineRequest::CountCap) {
+            auto page = EventSearch::summaries(store, q, cancelled);
+            if (!page)
+                return page.error();
+            out.count += page->size();
+            if (page->size() < q.limit)
+                break;
+            q.low = page->constLast().position + 1;
+        }
+        out.countCapped = out.count >= TimelineRequest::CountCap;
+        out.count = std::min(out.count, TimelineRequest::CountCap);
+        break;
+    }
     }
     if (!st)
         return st.error();

@@ -21,7 +21,9 @@ struct TimelineRequest {
         AnchorTime, // rows around the first event recorded at or after `timeMs`
         Before,     // a page of rows below `position`
         After,      // a page of rows above `position`
+        Count,      // how many events match, up to CountCap
     };
+    static constexpr qint64 CountCap = 10000;
     quint64 generation = 0;
     Kind kind = Anchor;
     qint64 position = 0;
@@ -42,6 +44,8 @@ struct TimelineResult {
     qint64 anchorPosition = 0; // the position asked (a time resolved)
     int anchorRow = -1;        // the first row at or after it, else the last row
     qint64 elapsedUs = 0;
+    qint64 count = 0;         // Count: the matches, at most CountCap
+    bool countCapped = false; // Count: there are more
 };
 
 // Runs the timeline's reads on a connection of its own, in a worker thread

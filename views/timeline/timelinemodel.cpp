@@ -37,6 +37,7 @@ void TimelineModel::setSession(Session *session)
     m_visibleFirst = m_visibleLast = -1;
     m_session = session;
     m_head = session ? session->head() : 0;
+    m_hitCount = -1;
     endResetModel();
     if (session) {
         connect(session, &Session::eventsAppended, this, &TimelineModel::onEventsAppended);
@@ -110,6 +111,9 @@ void TimelineModel::setFilter(const SearchFilter &filter, qint64 anchorPosition)
     if (filter == m_filter)
         return;
     m_filter = filter;
+    m_hitCount = -1;
+    m_hitCountCapped = false;
+    Q_EMIT hitCountChanged();
     anchorAt(anchorPosition, anchorPosition > 0 ? Reason::Scroll : Reason::Tail);
 }
 
@@ -133,6 +137,12 @@ void TimelineModel::anchorAt(qint64 position, Reason reason)
     r.before = AnchorRowsBefore;
     r.after = AnchorRowsAfter;
     send(r);
+    if (!m_filter.text.isEmpty() && m_hitCount < 0) {
+        // Counted after the first page, in the same generation: a new filter or a jump supersedes it.
+        TimelineRequest count;
+        count.kind = TimelineRequest::Count;
+        send(count);
+    }
     updateLoading();
 }
 
@@ -177,6 +187,11 @@ void TimelineModel::onFetched(const TimelineResult &result)
         return; // superseded (a jump, a filter, another store)
     setHead(std::max(m_head, result.head));
     switch (result.kind) {
+    case TimelineRequest::Count:
+        m_hitCount = result.count;
+        m_hitCountCapped = result.countCapped;
+        Q_EMIT hitCountChanged();
+        return;
     case TimelineRequest::Anchor:
     case TimelineRequest::AnchorTime:
         m_anchorPending = false;
@@ -383,7 +398,8 @@ int TimelineModel::columnCount(const QModelIndex &parent) const
 
 QString TimelineModel::timeText(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"yyyy-MM-dd HH:mm:ss.zzz"_s);
+    // Without the year: the column stays narrow; the tooltip and the inspector give the whole date.
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(u"MM-dd HH:mm:ss.zzz"_s);
 }
 
 QVariant TimelineModel::data(const QModelIndex &index, int role) const

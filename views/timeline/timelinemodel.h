@@ -55,6 +55,10 @@ public:
     Session *session() const;
 
     const SearchFilter &filter() const { return m_filter; }
+    // With a full-text filter: how many events match (counted in the loader,
+    // up to TimelineRequest::CountCap; -1 while counting or without text).
+    qint64 hitCount() const { return m_hitCount; }
+    bool hitCountCapped() const { return m_hitCountCapped; }
     // Applies a filter and re-anchors at `anchorPosition` (0: the end).
     void setFilter(const SearchFilter &filter, qint64 anchorPosition);
 
@@ -89,6 +93,7 @@ Q_SIGNALS:
     // position asked (the last row when there is none; -1 when empty).
     void anchored(int row, es::TimelineModel::Reason reason, qint64 requestedPosition);
     void headChanged(qint64 head);
+    void hitCountChanged();
     void loadingChanged(bool loading);
     void errorOccurred(const QString &message);
     // Around trims, so a view can tell them from the user's own changes.
@@ -113,6 +118,8 @@ private:
     QPointer<Session> m_session;
     TimelineWindow m_window;
     SearchFilter m_filter;
+    qint64 m_hitCount = -1;
+    bool m_hitCountCapped = false;
     TimelineLoader::Generation m_generation;
     TimelineLoader *m_loader = nullptr;
     QThread *m_thread = nullptr;

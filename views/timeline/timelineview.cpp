@@ -80,7 +80,8 @@ TimelineView::TimelineView(QWidget *parent)
     // The table holds a window of the log: its own scrollbar would describe
     // the window; the one beside it describes the log.
     m_table->setModel(m_model);
-    m_table->setItemDelegate(new TimelineDelegate(m_table));
+    m_delegate = new TimelineDelegate(m_table);
+    m_table->setItemDelegate(m_delegate);
     m_table->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_table->setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
     m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
@@ -97,16 +98,15 @@ TimelineView::TimelineView(QWidget *parent)
     QHeaderView *header = m_table->horizontalHeader();
     header->setSectionsMovable(true);
     header->setHighlightSections(false);
-    header->setStretchLastSection(true);
+    header->setStretchLastSection(false);
     header->setSectionResizeMode(QHeaderView::Interactive);
-    const int digit = fontMetrics().horizontalAdvance(u'0');
-    header->resizeSection(TimelineModel::PositionColumn, digit * 11);
-    header->resizeSection(TimelineModel::TimeColumn, fontMetrics().horizontalAdvance(u"0000-00-00 00:00:00.000  "_s));
-    header->resizeSection(TimelineModel::StreamColumn, digit * 16);
-    header->resizeSection(TimelineModel::VersionColumn, digit * 8);
-    header->resizeSection(TimelineModel::TypeColumn, digit * 20);
-    header->resizeSection(TimelineModel::ActorColumn, digit * 10);
-    header->resizeSection(TimelineModel::CorrelationColumn, digit * 16);
+    // The correlation id (a long uuid, shown whole in the inspector) after the payload.
+    header->moveSection(header->visualIndex(TimelineModel::CorrelationColumn), TimelineModel::PayloadColumn);
+    fitColumns();
+    connect(header, &QHeaderView::sectionResized, this, [this] {
+        if (!m_fittingColumns)
+            m_userSizedColumns = true; // a width the user chose stays
+    });
     m_scrollBar->setRange(0, 0);
 
     m_follow->setChecked(m_followLive);
@@ -136,10 +136,12 @@ TimelineView::TimelineView(QWidget *parent)
         onAnchored(row, int(reason), requested);
     });
     connect(m_model, &TimelineModel::headChanged, this, [this] {
+        fitColumns(); // the position column widens with the head's digits
         updateScrollBar();
         updateStatus();
     });
     connect(m_model, &TimelineModel::loadingChanged, this, &TimelineView::updateStatus);
+    connect(m_model, &TimelineModel::hitCountChanged, this, &TimelineView::updateStatus);
     connect(m_model, &TimelineModel::errorOccurred, this, [this](const QString &message) {
         m_message = message;
         updateStatus();
@@ -233,6 +235,7 @@ void TimelineView::setSession(Session *session)
     if (session) {
         if (auto types = EventSearch::eventTypes(*session->store()))
             m_filterBar->setKnownTypes(*types);
+        fitColumns();
         connect(session, &QObject::destroyed, this, [this] {
             // The store is gone with its session: so is the reason to index it.
             m_indexer->stop();
@@ -244,7 +247,10 @@ void TimelineView::setSession(Session *session)
             QSet<QString> types;
             for (const RecordedEvent &e : events)
                 types.insert(e.type);
+            const qsizetype known = m_filterBar->knownTypes().size();
             m_filterBar->addKnownTypes(types.values());
+            if (m_filterBar->knownTypes().size() != known)
+                fitColumns();
         });
         startIndexer();
     }
@@ -308,6 +314,8 @@ void TimelineView::onFilterChanged(const SearchFilter &filter)
     if (!m_followLive)
         anchor = m_currentPosition > 0 ? m_currentPosition : topPosition();
     m_model->setFilter(filter, anchor);
+    m_delegate->setHighlightTerms(filter.text.isEmpty() ? QStringList() : EventSearch::terms(filter.text));
+    m_table->viewport()->update();
     updateStatus();
 }
 
@@ -544,6 +552,41 @@ void TimelineView::resizeEvent(QResizeEvent *event)
 {
     QWidget::resizeEvent(event);
     updateScrollBar();
+    fitColumns();
+}
+
+void TimelineView::fitColumns()
+{
+    if (m_userSizedColumns)
+        return;
+    m_fittingColumns = true;
+    QHeaderView *header = m_table->horizontalHeader();
+    const QFontMetrics fm = m_table->fontMetrics();
+    const int digit = fm.horizontalAdvance(u'0');
+    const int pad = 14; // cell margins and the header's sort room
+    auto fit = [&](int column, int content) {
+        const int title = QFontMetrics(header->font())
+                              .horizontalAdvance(m_model->headerData(column, Qt::Horizontal).toString());
+        header->resizeSection(column, std::max(content, title) + pad);
+    };
+    const int positionDigits = std::max(4, int(QString::number(std::max<qint64>(m_model->head(), 1)).size()));
+    fit(TimelineModel::PositionColumn, digit * positionDigits + 6); // and the type stripe
+    fit(TimelineModel::TimeColumn, fm.horizontalAdvance(TimelineModel::timeText(0)));
+    fit(TimelineModel::StreamColumn, digit * 12);
+    fit(TimelineModel::VersionColumn, digit * 4);
+    int longestType = digit * 10;
+    for (const QString &t : m_filterBar->knownTypes())
+        longestType = std::max(longestType, fm.horizontalAdvance(t));
+    fit(TimelineModel::TypeColumn, std::min(longestType, digit * 28) + 16); // the chip's padding
+    fit(TimelineModel::ActorColumn, digit * 9);
+    fit(TimelineModel::CorrelationColumn, digit * 14);
+    int used = 0;
+    for (int c = 0; c < TimelineModel::ColumnCount; ++c)
+        if (c != TimelineModel::PayloadColumn && c != TimelineModel::CorrelationColumn && !header->isSectionHidden(c))
+            used += header->sectionSize(c);
+    header->resizeSection(TimelineModel::PayloadColumn,
+                          std::max(digit * 24, m_table->viewport()->width() - used));
+    m_fittingColumns = false;
 }
 
 void TimelineView::updateScrollBar()
@@ -572,8 +615,15 @@ void TimelineView::updateStatus()
         parts << tr("at %L1").arg(m_model->positionAt(first));
     else if (!m_model->isLoading())
         parts << (m_model->filter().isEmpty() ? tr("empty") : tr("no match here"));
-    if (!m_model->filter().isEmpty())
+    if (!m_model->filter().text.isEmpty()) {
+        const qint64 hits = m_model->hitCount();
+        parts << (hits < 0                     ? tr("counting hits…")
+                  : m_model->hitCountCapped() ? tr("more than %L1 hits").arg(hits)
+                  : hits == 1                  ? tr("1 hit")
+                                               : tr("%L1 hits").arg(hits));
+    } else if (!m_model->filter().isEmpty()) {
         parts << tr("filtered");
+    }
     if (m_model->isLoading())
         parts << tr("loading…");
     if (m_indexer->isRunning() && m_indexer->headPosition() > 0) { // once it has reported

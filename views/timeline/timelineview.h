@@ -20,6 +20,7 @@ namespace es {
 class Session;
 class TimelineFilterBar;
 class TimelineModel;
+class TimelineDelegate;
 class TimelineTable;
 
 // The event timeline: the global log as a table (position, time, stream,
@@ -87,6 +88,9 @@ private:
     void onUserScrolled();
     void updateScrollBar();
     void updateStatus();
+    // Columns sized to what they hold (the head's digits, the longest event
+    // type); the payload takes what is left, the correlation id comes last.
+    void fitColumns();
     void scrollToNewest();
     void restoreCurrent();
     void startIndexer();
@@ -96,6 +100,9 @@ private:
     TimelineModel *m_model;
     TimelineFilterBar *m_filterBar;
     TimelineTable *m_table;
+    TimelineDelegate *m_delegate = nullptr;
+    bool m_userSizedColumns = false;
+    bool m_fittingColumns = false;
     QScrollBar *m_scrollBar;
     QLineEdit *m_gotoEdit;
     QCheckBox *m_follow;

@@ -1,4 +1,7 @@
 #include "timetravelview.h"
+#include "common/naturalsortproxy.h"
+
+#include "common/flowlayout.h"
 #include "common/localshortcut.h"
 
 #include "backgroundjob.h"
@@ -91,6 +94,15 @@ TimeTravelView::~TimeTravelView()
     TravelSettings::setSplitter(m_splitter->saveState());
 }
 
+void TimeTravelView::resizeEvent(QResizeEvent *event)
+{
+    QWidget::resizeEvent(event);
+    // Narrow (a side dock): the state above its changes, blame and bisect; wide: side by side.
+    const Qt::Orientation wanted = width() < 640 ? Qt::Vertical : Qt::Horizontal;
+    if (m_splitter->orientation() != wanted)
+        m_splitter->setOrientation(wanted);
+}
+
 void TimeTravelView::buildUi()
 {
     auto *layout = new QVBoxLayout(this);
@@ -116,11 +128,12 @@ void TimeTravelView::buildUi()
     m_title = new QLabel(this);
     m_title->setObjectName(u"travelTitle"_s);
     m_title->setTextFormat(Qt::RichText);
+    m_title->setWordWrap(true); // on its own line: a long title wraps instead of widening the dock
     top->addWidget(streamLabel);
-    top->addWidget(m_streamEdit, 2);
+    top->addWidget(m_streamEdit, 1);
     top->addWidget(m_open);
-    top->addWidget(m_title, 3);
     layout->addLayout(top);
+    layout->addWidget(m_title);
 
     // Transport
     auto makeAction = [this](QStyle::StandardPixmap icon, const QString &tip, const QKeySequence &key) {
@@ -156,7 +169,11 @@ void TimeTravelView::buildUi()
     m_slider->setToolTip(tr("The cursor, one step per event. Diamonds: versions with a snapshot (red: the snapshot "
                             "differs from the replayed state)"));
     m_slider->setPageStep(10);
+    m_slider->setMinimumWidth(120);
     transport->addWidget(m_slider, 1);
+    layout->addLayout(transport);
+    // How the cursor is set, and the speed: a second line that wraps when narrow.
+    auto *cursorRow = new FlowLayout;
     m_modeBox = new QComboBox(this);
     m_modeBox->setObjectName(u"travelMode"_s);
     m_modeBox->addItems({tr("Version"), tr("Position"), tr("Time")});
@@ -187,10 +204,10 @@ void TimeTravelView::buildUi()
     m_speed->setSuffix(tr(" ev/s"));
     m_speed->setToolTip(tr("Playback speed, events per second"));
     m_speed->setValue(TravelSettings::speed());
-    transport->addWidget(m_modeBox);
-    transport->addWidget(m_cursorStack);
-    transport->addWidget(m_speed);
-    layout->addLayout(transport);
+    cursorRow->addWidget(m_modeBox);
+    cursorRow->addWidget(m_cursorStack);
+    cursorRow->addWidget(m_speed);
+    layout->addLayout(cursorRow);
 
     // Progress of long work
     auto *progressRow = new QHBoxLayout;
@@ -207,10 +224,11 @@ void TimeTravelView::buildUi()
     layout->addLayout(progressRow);
 
     // The event at the cursor
-    auto *eventRow = new QHBoxLayout;
+    auto *eventRow = new FlowLayout;
     m_event = new QLabel(this);
     m_event->setObjectName(u"travelEvent"_s);
     m_event->setTextFormat(Qt::RichText);
+    m_event->setWordWrap(true);
     m_event->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_reveal = new QToolButton(this);
     m_reveal->setObjectName(u"travelReveal"_s);
@@ -224,7 +242,7 @@ void TimeTravelView::buildUi()
     m_snapshot->setObjectName(u"travelSnapshot"_s);
     m_snapshot->setStyleSheet(u"QLabel { background: #e3f2fd; color: #0d47a1; border: 1px solid #90caf9;"
                               " border-radius: 3px; padding: 1px 6px; }"_s);
-    eventRow->addWidget(m_event, 1);
+    layout->addWidget(m_event);
     eventRow->addWidget(m_snapshot);
     eventRow->addWidget(m_reveal);
     eventRow->addWidget(m_showStream);
@@ -432,6 +450,7 @@ void TimeTravelView::refreshCompletion()
                 names << s.stream;
         }
     }
+    NaturalSortProxy::sort(names);
     m_streamNames->setStringList(names);
 }
 

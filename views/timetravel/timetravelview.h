@@ -90,6 +90,9 @@ Q_SIGNALS:
     void historyLoaded(const QString &stream);
     void bisectFinished(bool found, qint64 version, const QString &message);
 
+protected:
+    void resizeEvent(QResizeEvent *event) override;
+
 private:
     void buildUi();
     void openStream(const QString &stream, qint64 version);
