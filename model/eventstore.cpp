@@ -542,7 +542,7 @@ Error EventStore::sqlError(const QString &what, const QSqlError &e)
         // Sticky: whatever read this, nothing more is written to the file.
         m_damage = error;
         m_damage.message = damagedStoreSentence(m_label, problem.detail);
-        qCWarning(lcStore).noquote() << error.message;
+        qCDebug(lcStore).noquote() << error.message; // the caller reports it
         Q_EMIT damageDetected(m_damage);
     }
     return error;
