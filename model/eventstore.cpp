@@ -281,6 +281,8 @@ Status EventStore::initialise(const QString &path, const Options &options)
         if (options.mode != Mode::Create)
             return Error::make(ErrorCode::NotFound,
                                u"%1: no such store (create one with `eventscope-cli init`)"_s.arg(path));
+        if (!access.writable)
+            return Error::make(ErrorCode::ReadOnly, u"cannot create %1: %2"_s.arg(path, access.whyNotWritable));
     } else if (access.isDirectory) {
         return Error::make(ErrorCode::NotAStore, u"%1 is a directory, not an Eventscope store"_s.arg(path));
     } else if (!access.writable) {

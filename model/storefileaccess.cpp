@@ -44,8 +44,14 @@ StoreFileAccess StoreFileAccess::probe(const QString &path)
     StoreFileAccess a;
     const QFileInfo fi(path);
     a.exists = fi.exists();
-    if (!a.exists)
+    if (!a.exists) {
+        // Could it be created? SQLite makes the file and its journal in the directory.
+        if (const int e = writeDenied(fi.absolutePath())) {
+            a.writable = false;
+            a.whyNotWritable = reasonFor(e, u"the directory %1"_s.arg(fi.absolutePath()));
+        }
         return a;
+    }
     a.isDirectory = fi.isDir();
     a.size = fi.size();
     if (a.isDirectory)

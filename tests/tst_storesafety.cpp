@@ -8,6 +8,7 @@
 #include "windowsupport.h"
 
 #include <QCryptographicHash>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -424,6 +425,24 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(path + u"-wal"_s));
         QVERIFY(!QFile::exists(path + u"-shm"_s));
         QCOMPARE(fileHash(path), before);
+    }
+
+    void aStoreCannotBeCreatedWhereTheUserCannotWrite()
+    {
+        const QString dir = m_dir.filePath(u"locked"_s);
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(QFile::setPermissions(dir, QFile::ReadOwner | QFile::ExeOwner));
+        {
+            WithoutPermissionOverride asAUser;
+            auto store = es::EventStore::open(dir + u"/new.db"_s, es::EventStore::Mode::Create);
+            QVERIFY(!store);
+            QCOMPARE(store.error().code, es::ErrorCode::ReadOnly);
+            QVERIFY2(store.error().message.contains(u"cannot create"_s) &&
+                         store.error().message.contains(u"no write permission on the directory"_s),
+                     qPrintable(store.error().message));
+        }
+        QVERIFY(QFile::setPermissions(dir, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
+        QVERIFY(!QFile::exists(dir + u"/new.db"_s));
     }
 
     // The CLI, as a user without write permission: reads work and create
