@@ -3,6 +3,7 @@
 #include "eventstore.h"
 #include "projectionrunner.h"
 #include "readstore.h"
+#include "sqliteerror.h"
 
 #include <QSqlError>
 #include <QSqlQuery>
@@ -86,9 +87,10 @@ Result<QList<AsOfStream>> AsOf::streams(EventStore *store, qint64 position, cons
         q.bindValue(1, position);
         if (!q.exec())
             return Error::make(ErrorCode::Io, u"streams as of %1: %2"_s.arg(position).arg(q.lastError().text()));
-        if (q.next()) {
+        if (q.next())
             out.append({s.stream, s.type, q.value(0).toLongLong(), q.value(1).toLongLong(), q.value(2).toLongLong()});
-        }
+        else if (endedOnError(q)) // not "the stream did not exist yet"
+            return storeError(store->displayName(), u"read the streams as of %1"_s.arg(position), q.lastError());
         q.finish();
     }
     if (progress)

@@ -1,6 +1,7 @@
 #include "eventsearch.h"
 
 #include "eventstore.h"
+#include "sqliteerror.h"
 #include "storeaddress.h"
 
 #include <QElapsedTimer>
@@ -246,6 +247,19 @@ qint64 singleInteger(EventStore &store, const QString &sql, const QVariantList &
     return q.value(0).toLongLong();
 }
 
+// The index's checkpoint for writing: a failed read is an error here, never
+// position 0 (which would index every event a second time).
+Result<qint64> checkedCheckpoint(EventStore &store)
+{
+    QSqlQuery q(store.database());
+    q.setForwardOnly(true);
+    if (q.exec(u"SELECT value FROM es_meta WHERE key = 'fts_checkpoint'"_s) && q.next())
+        return q.value(0).toString().toLongLong();
+    if (!q.isActive() || endedOnError(q))
+        return storeError(store.displayName(), u"read the search index's checkpoint"_s, q.lastError());
+    return qint64(0);
+}
+
 qint64 storeHead(EventStore &store)
 {
     return singleInteger(store, u"SELECT max(position) FROM events"_s, {});
@@ -396,7 +410,10 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
         return Error::make(ErrorCode::Invalid, u"%1: the full-text index needs a SQLite store; on PostgreSQL the "
                                                "search scans event data instead"_s.arg(store.displayName()));
     Step step;
-    step.checkpoint = checkpoint(store);
+    auto indexed = checkedCheckpoint(store);
+    if (!indexed)
+        return indexed.error();
+    step.checkpoint = *indexed;
     step.head = storeHead(store);
     if (step.head <= step.checkpoint || maxEvents <= 0)
         return step;
@@ -412,7 +429,12 @@ Result<EventSearch::Step> EventSearch::indexNext(EventStore &store, int maxEvent
         return Error::make(ErrorCode::Io, u"%1: cannot start indexing: %2"_s.arg(store.displayName(), q.lastError().text()));
     q.finish();
     // Read again under the write lock: another indexer may have moved it.
-    const qint64 from = checkpoint(store);
+    const auto checkpointNow = checkedCheckpoint(store);
+    if (!checkpointNow) {
+        QSqlQuery(db).exec(u"ROLLBACK"_s);
+        return checkpointNow.error();
+    }
+    const qint64 from = *checkpointNow;
     const qint64 upTo = singleInteger(store,
                                       u"SELECT max(position) FROM (SELECT position FROM events WHERE position > ? "
                                       "ORDER BY position LIMIT ?)"_s,
@@ -479,8 +501,11 @@ Result<QStringList> EventSearch::eventTypes(EventStore &store, int limit)
         if (!q.exec())
             return Error::make(ErrorCode::Io,
                                u"%1: cannot list event types: %2"_s.arg(store.displayName(), q.lastError().text()));
-        if (!q.next() || q.value(0).isNull())
+        if (!q.next() || q.value(0).isNull()) {
+            if (endedOnError(q))
+                return storeError(store.displayName(), u"list event types"_s, q.lastError());
             break;
+        }
         after = q.value(0).toString();
         q.finish();
         out << after;

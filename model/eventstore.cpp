@@ -281,6 +281,8 @@ Status EventStore::initialise(const QString &path, const Options &options)
         if (options.mode != Mode::Create)
             return Error::make(ErrorCode::NotFound,
                                u"%1: no such store (create one with `eventscope-cli init`)"_s.arg(path));
+        if (!access.writable)
+            return Error::make(ErrorCode::ReadOnly, u"cannot create %1: %2"_s.arg(path, access.whyNotWritable));
     } else if (access.isDirectory) {
         return Error::make(ErrorCode::NotAStore, u"%1 is a directory, not an Eventscope store"_s.arg(path));
     } else if (!access.writable) {
@@ -542,7 +544,7 @@ Error EventStore::sqlError(const QString &what, const QSqlError &e)
         // Sticky: whatever read this, nothing more is written to the file.
         m_damage = error;
         m_damage.message = damagedStoreSentence(m_label, problem.detail);
-        qCWarning(lcStore).noquote() << error.message;
+        qCDebug(lcStore).noquote() << error.message; // the caller reports it
         Q_EMIT damageDetected(m_damage);
     }
     return error;

@@ -1,6 +1,7 @@
 #include "projectionwriter.h"
 
 #include "flatjsonreader.h"
+#include "sqliteerror.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -240,6 +241,8 @@ Result<ProjectionWriter::Entry *> ProjectionWriter::entry(const QString &key)
                 e.version = q.value(5).toLongLong();
                 e.encoded = q.value(4).toByteArray();
             }
+        } else if (endedOnError(q)) { // not a new row: a failed read
+            return m_store->sqlError(u"read %1 of projection %2"_s.arg(key, m_schema.name), q);
         }
         q.finish();
     }
@@ -260,6 +263,8 @@ Result<QJsonValue> ProjectionWriter::currentValue(const QString &key)
     QJsonValue value = QJsonValue::Null;
     if (q.next())
         value = ReadStore::decodeValue(m_schema, q, 2);
+    else if (endedOnError(q))
+        return m_store->sqlError(u"read %1 of projection %2"_s.arg(key, m_schema.name), q);
     q.finish();
     return value;
 }

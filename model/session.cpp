@@ -138,6 +138,16 @@ CommandResult Session::execute(const Command &command)
             return r;
         }
     }
+    if (!readOnlyReason().isEmpty()) {
+        CommandResult r;
+        r.command = command;
+        r.record.outcome = CommandOutcome::Failed;
+        r.error = m_health == Health::Damaged
+                      ? Error::make(ErrorCode::Damaged, m_healthText)
+                      : Error::make(ErrorCode::ReadOnly, readOnlyReason() + u": the command was not sent"_s);
+        r.record.reason = r.error.message;
+        return r;
+    }
     if (!m_pipeline) {
         CommandResult r;
         r.record.outcome = CommandOutcome::Failed;

@@ -67,6 +67,9 @@ public:
     QString healthText() const { return m_healthText; }
     // Blocks until the check's verdict is in (tests, and a first write).
     void waitForHealth();
+    // Whether background writers (the search indexer, projections) may write
+    // now: a writable store whose check is not pending. healthChanged tells when it changes.
+    bool mayWrite() const { return !isReadOnly() && m_health != Health::Checking; }
     qint64 head() const { return m_head; }
     // PostgreSQL: false while the connection is down (it is reopened on its own).
     bool isConnected() const;

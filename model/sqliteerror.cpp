@@ -82,7 +82,7 @@ bool endedOnError(const QSqlQuery &q)
 QString damagedStoreAdvice(const QString &store)
 {
     return u"Check it with `eventscope-cli verify %1`, restore it from a backup, or save what is still readable "
-           "with `eventscope-cli export %1`."_s.arg(store);
+           "with `eventscope-cli export %1` (and `--from POSITION` to go on past the damaged part)."_s.arg(store);
 }
 
 QString damagedStoreSentence(const QString &store, const QString &detail)

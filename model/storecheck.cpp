@@ -166,6 +166,9 @@ Result<StoreVerdict> StoreCheck::beforeWrite(const QString &path, qint64 limit)
     const StoreFileAccess access = StoreFileAccess::probe(path);
     if (!access.exists || access.isDirectory || access.size == 0)
         return StoreVerdict{}; // created by the command, or refused by it with its own message
+    if (!access.writable)
+        return Error::make(ErrorCode::ReadOnly,
+                           u"%1 cannot be written here: %2; nothing was written"_s.arg(path, access.whyNotWritable));
     if (access.size > limit) {
         StoreVerdict v;
         v.bytes = access.size;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -29,10 +30,11 @@ QString reasonFor(int error, const QString &what)
     }
 }
 
-// 0 when writable, else the errno of access(2).
+// 0 when writable, else the errno. With the effective ids and capabilities,
+// which are what SQLite's open(2) will use (plain access(2) asks for the real ones).
 int writeDenied(const QString &path)
 {
-    return ::access(QFile::encodeName(path).constData(), W_OK) == 0 ? 0 : errno;
+    return ::faccessat(AT_FDCWD, QFile::encodeName(path).constData(), W_OK, AT_EACCESS) == 0 ? 0 : errno;
 }
 
 } // namespace
@@ -42,8 +44,14 @@ StoreFileAccess StoreFileAccess::probe(const QString &path)
     StoreFileAccess a;
     const QFileInfo fi(path);
     a.exists = fi.exists();
-    if (!a.exists)
+    if (!a.exists) {
+        // Could it be created? SQLite makes the file and its journal in the directory.
+        if (const int e = writeDenied(fi.absolutePath())) {
+            a.writable = false;
+            a.whyNotWritable = reasonFor(e, u"the directory %1"_s.arg(fi.absolutePath()));
+        }
         return a;
+    }
     a.isDirectory = fi.isDir();
     a.size = fi.size();
     if (a.isDirectory)

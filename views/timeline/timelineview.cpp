@@ -252,6 +252,12 @@ void TimelineView::setSession(Session *session)
             if (m_filterBar->knownTypes().size() != known)
                 fitColumns();
         });
+        connect(session, &Session::healthChanged, this, [this] {
+            if (m_session && m_session->mayWrite())
+                startIndexer();
+            else
+                m_indexer->stop();
+        });
         startIndexer();
     }
     m_model->setSession(session);
@@ -273,7 +279,8 @@ void TimelineView::setIndexingEnabled(bool on)
 
 void TimelineView::startIndexer()
 {
-    if (!m_indexingEnabled || !m_session || m_session->isReadOnly())
+    // The index is written into the store: not before its check's verdict, never into a damaged one.
+    if (!m_indexingEnabled || !m_session || !m_session->mayWrite())
         return;
     const QString path = m_session->storePath();
     if (path.isEmpty() || path == u":memory:"_s)
