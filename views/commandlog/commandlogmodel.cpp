@@ -38,18 +38,30 @@ void CommandLogModel::setStore(EventStore *store)
         m_firstSeq = std::max<qint64>(0, last - m_pageSize);
         m_readCount = m_firstSeq;
         m_complete = false;
+        const QString probeError = m_error;
         readPage();
         if (m_readCount >= last)
             m_complete = true; // read to the end: what comes next, refresh() appends
-
+        if (!probeError.isEmpty()) { // the log goes on past a page that could not be read: say so
+            m_error = probeError;
+            m_complete = true;
+        }
     }
 }
 
 qint64 CommandLogModel::lastSeq(EventStore *store)
 {
-    auto exists = [store](qint64 seq) { // is there a row after seq - 1?
+    // A read error ends the search where it happened and is reported: a damaged
+    // page must never pass for the end of the log.
+    auto exists = [this, store](qint64 seq) { // is there a row after seq - 1?
+        if (!m_error.isEmpty())
+            return false;
         auto r = store->commands(seq - 1, 1);
-        return r && !r->isEmpty();
+        if (!r) {
+            m_error = r.error().message;
+            return false;
+        }
+        return !r->isEmpty();
     };
     if (!exists(1))
         return 0;

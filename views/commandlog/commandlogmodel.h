@@ -81,7 +81,7 @@ private:
     int readPage();
     QList<CommandLogRow> fresh(const QList<CommandRecord> &records);
     // The log's last seq (its row count: rows are never deleted), by galloping search.
-    static qint64 lastSeq(EventStore *store);
+    qint64 lastSeq(EventStore *store); // sets m_error when a read fails
     void noteTotal(const CommandRecord &record);
 
     QPointer<EventStore> m_store;
