@@ -1,12 +1,23 @@
 #!/usr/bin/env bash
-# Builds Eventscope and runs the whole test suite (headless). The PostgreSQL
-# half of the conformance suite runs against a throwaway server started here
-# (scripts/pg.sh) and stopped at the end; when it cannot start, those tests
-# fail with the reason (ES_TEST_PG_ERROR), they never skip.
+# Builds Eventscope and runs the whole test suite (headless), twice: on the
+# `dev` build, then on the `dev-asan` build (AddressSanitizer + UBSan, where
+# the first report or leak fails the test; tests/CMakeLists.txt sets the
+# sanitizer options). The PostgreSQL half of the conformance suite runs, in
+# both builds, against one throwaway server started here (scripts/pg.sh) and
+# stopped at the end; when it cannot start, those tests fail with the reason
+# (ES_TEST_PG_ERROR), they never skip. Both halves always run; the script
+# fails if either does.
+#
+#   scripts/test.sh [CTEST ARGS...]        e.g. scripts/test.sh -R timeline
+#   ES_TEST_PRESETS=dev scripts/test.sh    only the first half
+#   ES_TEST_PRESETS=dev-asan scripts/test.sh    only the sanitised half
 set -euo pipefail
 cd "$(dirname "$0")/.."
+presets=${ES_TEST_PRESETS:-dev dev-asan}
+for p in $presets; do
+    [[ $p == dev || $p == dev-asan ]] || { echo "eventscope: ES_TEST_PRESETS: unknown preset $p" >&2; exit 2; }
+done
 scripts/deps.sh test
-scripts/build.sh
 export QT_QPA_PLATFORM=offscreen
 pgdir=$(mktemp -d "${TMPDIR:-/tmp}/eventscope-pg.XXXXXX")
 trap 'scripts/pg.sh stop "$pgdir"' EXIT
@@ -18,4 +29,22 @@ else
     echo "eventscope: $ES_TEST_PG_ERROR" >&2
 fi
 rm -f "$pgdir.err"
-ctest --preset dev -j2 "$@"
+
+failed=()
+for p in $presets; do
+    start=$SECONDS
+    echo "eventscope: build and test the $p preset" >&2
+    if [[ $p == dev ]]; then
+        scripts/build.sh
+    else
+        cmake --preset "$p" >/dev/null
+        cmake --build --preset "$p" -j"$(nproc)"
+    fi
+    built=$SECONDS
+    ctest --preset "$p" -j2 "$@" || failed+=("$p")
+    echo "eventscope: $p: build $((built - start)) s, tests $((SECONDS - built)) s" >&2
+done
+if ((${#failed[@]})); then
+    echo "eventscope: tests failed in: ${failed[*]}" >&2
+    exit 1
+fi
