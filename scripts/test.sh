@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Builds Eventscope and runs the whole test suite (headless), twice: on the
-# `dev` build, then on the `dev-asan` build (AddressSanitizer + UBSan, where
-# the first report or leak fails the test; tests/CMakeLists.txt sets the
-# sanitizer options). The PostgreSQL half of the conformance suite runs, in
-# both builds, against one throwaway server started here (scripts/pg.sh) and
+# Builds Eventscope and runs the whole test suite (headless) on the `dev`
+# build; with ES_TEST_PRESETS="dev dev-asan" a second time on the `dev-asan`
+# build (AddressSanitizer + UBSan, where the first report or leak fails the
+# test; tests/CMakeLists.txt sets the sanitizer options). The sanitised half is
+# not yet the default: it has not been run on the whole merged suite. The
+# PostgreSQL half of the conformance suite runs, in each build, against one
+# throwaway server started here (scripts/pg.sh) and
 # stopped at the end; when it cannot start, those tests fail with the reason
-# (ES_TEST_PG_ERROR), they never skip. Both halves always run; the script
-# fails if either does.
+# (ES_TEST_PG_ERROR), they never skip. Every half asked for runs; the script
+# fails if any of them does.
 #
 #   scripts/test.sh [CTEST ARGS...]        e.g. scripts/test.sh -R timeline
-#   ES_TEST_PRESETS=dev scripts/test.sh    only the first half
+#   ES_TEST_PRESETS="dev dev-asan" scripts/test.sh    both halves
 #   ES_TEST_PRESETS=dev-asan scripts/test.sh    only the sanitised half
 set -euo pipefail
 cd "$(dirname "$0")/.."
-presets=${ES_TEST_PRESETS:-dev dev-asan}
+presets=${ES_TEST_PRESETS:-dev}
 for p in $presets; do
     [[ $p == dev || $p == dev-asan ]] || { echo "eventscope: ES_TEST_PRESETS: unknown preset $p" >&2; exit 2; }
 done
