@@ -1313,8 +1313,8 @@ Status EventStore::scan(qint64 fromPosition, const std::function<bool(const Reco
             sqlite3_finalize(stmt);
             if (rc != SQLITE_DONE) {
                 // Through sqlError, so that damage is remembered like on any other read.
-                return sqlError(u"read events"_s, QSqlError(u"scan"_s, why, QSqlError::StatementError,
-                                                             QString::number(code)));
+                return sqlError(u"read events"_s,
+                                QSqlError(u"scan"_s, why, QSqlError::StatementError, QString::number(code)));
             }
             return {};
         }

@@ -13,7 +13,7 @@ enum class ErrorCode {
     None,
     Io,             // the database or a file could not be read or written
     NotAStore,      // a SQLite file that is not an Eventscope store, or not SQLite at all
-    Damaged,        // the store's file is corrupt (SQLite reports malformed pages): read what is readable, write nothing
+    Damaged,        // the store's file is corrupt: what is readable can be read, nothing is written
     NewerSchema,    // written by a newer Eventscope
     ReadOnly,       // a write on a store opened read-only
     Conflict,       // optimistic concurrency: expected version did not match

@@ -52,7 +52,8 @@ Result<std::unique_ptr<Session>> Session::open(const Options &options)
         // that found the damage has returned.
         connect(s->m_store.get(), &EventStore::damageDetected, raw, [raw](const Error &e) {
             const QString message = e.message + u". "_s + damagedStoreAdvice(raw->m_store->displayName());
-            QMetaObject::invokeMethod(raw, [raw, message] { raw->onDamage(message); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                raw, [raw, message] { raw->onDamage(message); }, Qt::QueuedConnection);
         });
     }
     if (hadContent)

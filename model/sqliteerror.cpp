@@ -105,8 +105,8 @@ Error storeError(const QString &store, const QString &what, const SqlProblem &p)
         return Error::make(ErrorCode::Io, u"%1: cannot %2: the disk is full, nothing was written (SQLite reports: "
                                           "%3)"_s.arg(store, what, p.detail));
     case SqlFailure::ReadOnly:
-        return Error::make(ErrorCode::ReadOnly,
-                           u"%1: cannot %2: the file cannot be written (SQLite reports: %3)"_s.arg(store, what, p.detail));
+        return Error::make(ErrorCode::ReadOnly, u"%1: cannot %2: the file cannot be written (SQLite reports: %3)"_s.arg(
+                                                    store, what, p.detail));
     case SqlFailure::CantOpen:
         return Error::make(ErrorCode::Io, u"%1: cannot %2: SQLite cannot open the file or its journal (%3)"_s.arg(
                                               store, what, p.detail));

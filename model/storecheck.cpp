@@ -100,8 +100,8 @@ Error StoreVerdict::error(const QString &store, const QString &nothingDone) cons
     QString found = problems.value(0);
     if (problems.size() > 1)
         found += u"; and %1 more finding(s)"_s.arg(problems.size() - 1);
-    return Error::make(ErrorCode::Damaged, u"%1: %2. %3"_s.arg(damagedStoreSentence(store, found), nothingDone,
-                                                               damagedStoreAdvice(store)));
+    return Error::make(ErrorCode::Damaged,
+                       u"%1: %2. %3"_s.arg(damagedStoreSentence(store, found), nothingDone, damagedStoreAdvice(store)));
 }
 
 StoreVerdict StoreCheck::run(const QString &path, const std::atomic<bool> *cancel)
@@ -149,7 +149,8 @@ StoreVerdict StoreCheck::run(const QString &path, const std::atomic<bool> *cance
         v.summary = u"damaged: SQLite's quick_check reports %1"_s.arg(v.problems.value(0));
         break;
     case StoreVerdict::State::NotSqlite:
-        v.summary = u"not a SQLite database, or its first page is damaged (SQLite reports: %1)"_s.arg(v.problems.value(0));
+        v.summary =
+            u"not a SQLite database, or its first page is damaged (SQLite reports: %1)"_s.arg(v.problems.value(0));
         break;
     case StoreVerdict::State::NotChecked:
     case StoreVerdict::State::Failed:
@@ -182,8 +183,8 @@ Result<StoreVerdict> StoreCheck::beforeWrite(const QString &path, qint64 limit)
     case StoreVerdict::State::NotSqlite:
         return v.error(path, u"nothing was written"_s);
     case StoreVerdict::State::Failed:
-        return Error::make(ErrorCode::Io, u"%1: cannot check it before writing, nothing was written: %2"_s.arg(
-                                              path, v.summary));
+        return Error::make(ErrorCode::Io,
+                           u"%1: cannot check it before writing, nothing was written: %2"_s.arg(path, v.summary));
     case StoreVerdict::State::Sound:
     case StoreVerdict::State::NotChecked:
         break;

@@ -76,7 +76,8 @@ StoreFileAccess StoreFileAccess::probe(const QString &path)
             }
         } else if (const int e = writeDenied(fi.absolutePath())) {
             a.writable = false;
-            a.whyNotWritable = reasonFor(e, u"its directory (SQLite keeps its journal, %1, there)"_s.arg(side.fileName()));
+            a.whyNotWritable =
+                reasonFor(e, u"its directory (SQLite keeps its journal, %1, there)"_s.arg(side.fileName()));
             return a;
         }
     }

@@ -12,7 +12,7 @@ struct StoreFileAccess {
     bool exists = false;
     bool isDirectory = false;
     qint64 size = 0;
-    bool writable = true; // the file, and its -wal/-shm (or the directory, to create them)
+    bool writable = true;   // the file, and its -wal/-shm (or the directory, to create them)
     QString whyNotWritable; // in the user's terms, when not writable
     // The write-ahead log holds commits not yet copied into the file: a reader
     // must read it (SQLite's immutable mode would not).

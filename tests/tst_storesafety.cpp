@@ -112,8 +112,8 @@ class TestStoreSafety : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    QString m_base;      // a generated store, intact
-    QString m_export;    // its events, exported
+    QString m_base;   // a generated store, intact
+    QString m_export; // its events, exported
     int m_pageSize = 0;
     int m_eventsPage = 0; // a leaf page of the events table, in the middle
     int m_logPage = 0;    // a leaf page of the command log, in the middle
@@ -124,8 +124,8 @@ private:
     {
         QList<int> pages;
         sqlite3_stmt *stmt = nullptr;
-        if (sqlite3_prepare_v2(db, "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno",
-                               -1, &stmt, nullptr) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db, "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno", -1,
+                               &stmt, nullptr) != SQLITE_OK)
             return pages;
         sqlite3_bind_text(stmt, 1, table, -1, SQLITE_STATIC);
         while (sqlite3_step(stmt) == SQLITE_ROW)
@@ -137,8 +137,8 @@ private:
     // A copy of the base store, damaged as the row says.
     QString damaged(const QString &kind)
     {
-        const QString path = m_dir.filePath(u"%1-%2.db"_s.arg(kind, QString::fromLatin1(QTest::currentDataTag()))
-                                                .replace(u' ', u'-'));
+        const QString path =
+            m_dir.filePath(u"%1-%2.db"_s.arg(kind, QString::fromLatin1(QTest::currentDataTag())).replace(u' ', u'-'));
         QFile::remove(path);
         if (kind == u"not-sqlite"_s) {
             QFile f(path);
@@ -172,8 +172,8 @@ private Q_SLOTS:
         QStandardPaths::setTestModeEnabled(true);
         qputenv("EVENTSCOPE_NO_DIALOGS", "1");
         m_base = m_dir.filePath(u"base.db"_s);
-        const Run made = cli({u"generate"_s, m_base, u"--domain"_s, bankPack(), u"--commands"_s, u"400"_s,
-                              u"--seed"_s, u"7"_s});
+        const Run made =
+            cli({u"generate"_s, m_base, u"--domain"_s, bankPack(), u"--commands"_s, u"400"_s, u"--seed"_s, u"7"_s});
         QVERIFY2(made.exitCode == 0, made.err.constData());
         m_export = m_dir.filePath(u"base.jsonl"_s);
         const Run exported = cli({u"export"_s, m_base});
@@ -209,7 +209,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("damage");
         QTest::addColumn<QString>("operation");
-        QTest::addColumn<int>("exitCode");  // 0: the operation succeeds (the damage is elsewhere)
+        QTest::addColumn<int>("exitCode"); // 0: the operation succeeds (the damage is elsewhere)
         QTest::addColumn<QString>("message");
 
         const QString isDamaged = u"is damaged (SQLite reports: "_s;
@@ -274,8 +274,8 @@ private Q_SLOTS:
                 args << u"--domain"_s << bankPack() << u"--stream"_s << u"account-new"_s << u"OpenAccount"_s
                      << uR"({"owner":"Ann","currency":"EUR"})"_s;
             else if (operation == u"generate"_s || operation == u"project"_s)
-                args << u"--domain"_s << bankPack() << (operation == u"generate"_s ? QStringList{u"--commands"_s, u"5"_s}
-                                                                                     : QStringList{});
+                args << u"--domain"_s << bankPack()
+                     << (operation == u"generate"_s ? QStringList{u"--commands"_s, u"5"_s} : QStringList{});
             else if (operation == u"import"_s)
                 args << m_export;
             else if (operation == u"commands"_s)
@@ -368,7 +368,8 @@ private Q_SLOTS:
             QVERIFY(w.session()->isReadOnly());
             QTRY_VERIFY(w.banner()->isVisible());
             QVERIFY2(w.banner()->headline().contains(u"damaged"_s), qPrintable(w.banner()->headline()));
-            QVERIFY2(w.banner()->details().contains(u"is damaged (SQLite reports: "_s), qPrintable(w.banner()->details()));
+            QVERIFY2(w.banner()->details().contains(u"is damaged (SQLite reports: "_s),
+                     qPrintable(w.banner()->details()));
             for (const QString &todo : {u"eventscope-cli verify"_s, u"backup"_s, u"eventscope-cli export"_s})
                 QVERIFY2(w.banner()->details().contains(todo), qPrintable(w.banner()->details()));
             QVERIFY(statusBarTexts(w).contains(u"DAMAGED"_s));
@@ -514,8 +515,8 @@ private Q_SLOTS:
         QVERIFY2(appended, qPrintable(appended ? QString() : appended.error().message));
         const qint64 head = appended->lastPosition();
         QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther));
-        const Run r = runProcess(withoutPermissionOverride({cliPath(), u"events"_s, path, u"--from"_s,
-                                                            QString::number(head)}));
+        const Run r =
+            runProcess(withoutPermissionOverride({cliPath(), u"events"_s, path, u"--from"_s, QString::number(head)}));
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains("account-late"), r.out.constData());
         QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner));

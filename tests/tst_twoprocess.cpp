@@ -63,7 +63,8 @@ private Q_SLOTS:
             QVERIFY2(w.openStore(path, false, true, bankPack()), qPrintable(w.lastError()));
             QSignalSpy executed(w.session(), &es::Session::commandExecuted);
 
-            fillConsoleCommand(w, u"OpenAccount"_s, u"account-1"_s, {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}});
+            fillConsoleCommand(w, u"OpenAccount"_s, u"account-1"_s,
+                               {{u"owner"_s, u"Ann"_s}, {u"currency"_s, u"EUR"_s}});
             pressSend(w);
             QCOMPARE(executed.size(), 1);
             // The workbench's worker threads (projections, the search indexer) have their connections open.

@@ -345,7 +345,8 @@ void CommandConsole::updateAvailability()
     if (!m_session)
         m_disabledReason = tr("No store is open: open or create a store to send commands.");
     else if (!m_session->readOnlyReason().isEmpty())
-        m_disabledReason = tr("This store is open read-only: commands cannot be sent. %1").arg(m_session->readOnlyReason());
+        m_disabledReason =
+            tr("This store is open read-only: commands cannot be sent. %1").arg(m_session->readOnlyReason());
     else if (m_session->isReadOnly() || m_session->store()->isReadOnly())
         m_disabledReason = tr("This store is open read-only: commands cannot be sent. Reopen it for writing to use "
                               "the console.");
