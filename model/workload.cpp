@@ -151,13 +151,6 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
         switch (r.record.outcome) {
         case CommandOutcome::Accepted:
             ++stats.accepted;
-            // Learn what the reactions send, and the streams they open.
-            for (const CommandRecord &reaction : r.reactions) {
-                reactionCommands.insert(reaction.aggregate + u'.' + reaction.type);
-                if (reaction.outcome == CommandOutcome::Accepted && reaction.firstPosition > 0 &&
-                    !streams.value(reaction.aggregate).contains(reaction.stream))
-                    streams[reaction.aggregate] << reaction.stream;
-            }
             stats.events += r.events.size();
             if (!r.events.isEmpty()) {
                 if (!versions.contains(stream)) {
@@ -178,6 +171,14 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
             if (r.error.code == ErrorCode::Io || r.error.code == ErrorCode::ReadOnly)
                 return r.error; // the store is unusable: stop rather than log thousands of failures
             break;
+        }
+        // Learn what the reactions send, and the streams they open (after `known`
+        // is done with: adding an aggregate to `streams` may move its lists).
+        for (const CommandRecord &reaction : std::as_const(r.reactions)) {
+            reactionCommands.insert(reaction.aggregate + u'.' + reaction.type);
+            if (reaction.outcome == CommandOutcome::Accepted && reaction.firstPosition > 0 &&
+                !streams.value(reaction.aggregate).contains(reaction.stream))
+                streams[reaction.aggregate] << reaction.stream;
         }
         if (progress && !progress(i + 1, m_options.commands))
             return Error::make(ErrorCode::Cancelled, u"generation cancelled after %1 commands"_s.arg(i + 1));

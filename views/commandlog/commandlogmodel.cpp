@@ -203,8 +203,8 @@ int CommandLogModel::readPage()
     m_readCount += records->size();
     m_complete = records->size() < m_pageSize;
     const qint64 oldScale = m_scaleUs;
-    const QList<CommandLogRow> rows = fresh(*records);
-    appendRows(rows);
+    const QList<CommandLogRow> loaded = fresh(*records);
+    appendRows(loaded);
     if (m_scaleUs != oldScale && rowCount() > 0)
         Q_EMIT dataChanged(index(0, StagesColumn), index(rowCount() - 1, StagesColumn));
     return int(records->size());

@@ -743,7 +743,7 @@ void CommandConsole::addEventItem(const RecordedEvent &e, int indent)
     const outcomestyle::EventMark mark = outcomestyle::markOf(eventOutcomes(), e.type);
     auto *item = new QListWidgetItem(mark == outcomestyle::EventMark::None
                                          ? text
-                                         : outcomestyle::symbol(mark) + u' ' + text.trimmed(),
+                                         : QString(outcomestyle::symbol(mark) + u' ' + text.trimmed()),
                                      m_outcomeEvents);
     if (mark != outcomestyle::EventMark::None)
         item->setForeground(outcomestyle::foreground(mark));
