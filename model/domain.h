@@ -6,6 +6,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
+#include <QHash>
 #include <QString>
 #include <QStringList>
 
@@ -71,6 +72,11 @@ struct DomainInfo {
     QList<AggregateSpec> aggregates;
     QList<ProjectionSpec> projections;
     QList<ReactionSpec> reactions;
+    // Events that record a failure or a warning although their command was
+    // accepted (a wrong password records LoginFailed). From the pack's optional
+    // `events: { LoginFailed: { outcome: "failure" }, AccountLocked: { outcome: "warning" } }`:
+    // event type -> "failure" or "warning"; types not listed are plain successes.
+    QHash<QString, QString> eventOutcomes;
 
     const AggregateSpec *aggregate(const QString &name) const;
     // Finds a command by "Command" (when unique) or "Aggregate.Command".

@@ -3,13 +3,36 @@
 #include <QDateTime>
 #include <QRandomGenerator>
 
+#include <memory>
+
 namespace es {
+
+namespace {
+struct Seeded {
+    QRandomGenerator rng;
+    quint64 ms; // advances by one per id: drawn order is sorted order
+};
+thread_local std::unique_ptr<Seeded> t_seeded;
+} // namespace
+
+SeededIds::SeededIds(quint64 seed)
+{
+    // 2025-01-01T00:00:00Z: a fixed origin, so the ids carry no time of the run.
+    t_seeded = std::make_unique<Seeded>(Seeded{QRandomGenerator(quint32(seed ^ (seed >> 32))), 1735689600000ULL});
+}
+
+SeededIds::~SeededIds()
+{
+    t_seeded.reset();
+}
 
 QString newId()
 {
-    const quint64 ms = quint64(QDateTime::currentMSecsSinceEpoch());
-    quint64 randomA = QRandomGenerator::global()->generate64();
-    const quint64 randomB = QRandomGenerator::global()->generate64();
+    Seeded *seeded = t_seeded.get();
+    const quint64 ms = seeded ? seeded->ms++ : quint64(QDateTime::currentMSecsSinceEpoch());
+    QRandomGenerator *rng = seeded ? &seeded->rng : QRandomGenerator::global();
+    quint64 randomA = rng->generate64();
+    const quint64 randomB = rng->generate64();
     unsigned char b[16];
     for (int i = 0; i < 6; ++i)
         b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));

@@ -2,12 +2,14 @@
 
 #include "eventstore.h"
 #include "identifiers.h"
+#include "ids.h"
 
 #include <QDateTime>
 #include <QHash>
 #include <QJsonArray>
 #include <QRandomGenerator>
 #include <QRegularExpression>
+#include <QSet>
 
 using namespace Qt::StringLiterals;
 
@@ -19,6 +21,9 @@ const QStringList kWords = {u"alpha"_s, u"bravo"_s, u"cedar"_s, u"delta"_s, u"em
                             u"harbor"_s, u"indigo"_s, u"juniper"_s, u"kestrel"_s, u"lumen"_s, u"maple"_s,
                             u"nova"_s, u"orchid"_s, u"pepper"_s};
 const QStringList kActors = {u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s, u"erin"_s};
+
+// A fixed origin for generated times (2025-01-01T00:00:00Z): the same seed, the same payloads.
+constexpr qint64 TimeOriginMs = 1735689600000;
 
 QJsonValue sampleValue(const FieldSpec &f, QRandomGenerator &rng)
 {
@@ -39,7 +44,8 @@ QJsonValue sampleValue(const FieldSpec &f, QRandomGenerator &rng)
         return qBound(lo, v, hi);
     }
     if (t == u"datetime")
-        return QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs);
+        return QDateTime::fromMSecsSinceEpoch(TimeOriginMs + qint64(rng.bounded(365u * 24 * 3600)) * 1000, Qt::UTC)
+            .toString(Qt::ISODateWithMs);
     if (t == u"object")
         return QJsonObject{};
     if (t == u"array")
@@ -92,11 +98,18 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
                 u"the streamTemplate of aggregate %1 makes stream ids that are refused: %2"_s.arg(a->name, p));
 
     QRandomGenerator rng(m_options.seed);
+    // The ids the engine hands out (command and event ids, ctx.newId() in packs)
+    // come from the seed too: the same seed makes the same streams every run.
+    const SeededIds seededIds(m_options.seed);
+    // Commands that reactions send (PlaceOrder on a checkout): the generator
+    // leaves them to the reactions, and works on the streams those open.
+    QSet<QString> reactionCommands;
     // Streams this run knows, per aggregate, with the version it last saw.
     QHash<QString, QStringList> streams;
     QHash<QString, qint64> versions;
     Stats stats;
     int counter = 0;
+    qint64 skipped = 0;
     for (qint64 i = 0; i < m_options.commands; ++i) {
         const AggregateSpec *agg = aggregates.at(int(rng.bounded(quint32(aggregates.size()))));
         QStringList &known = streams[agg->name];
@@ -113,6 +126,13 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
             // Mostly the other commands: the first one usually opens a stream.
             const int n = int(agg->commands.size());
             spec = &agg->commands.at(n > 1 && rng.bounded(20) != 0 ? 1 + int(rng.bounded(quint32(n - 1))) : 0);
+        }
+        if (reactionCommands.contains(agg->name + u'.' + spec->name)) {
+            // Not ours to send; a stream of this aggregate that a reaction opened gets another command, if any.
+            --i;
+            if (++skipped > 100 * m_options.commands)
+                break; // the pack leaves nothing to a client
+            continue;
         }
 
         Command c;
@@ -158,6 +178,14 @@ Result<WorkloadGenerator::Stats> WorkloadGenerator::run(const std::function<bool
             if (r.error.code == ErrorCode::Io || r.error.code == ErrorCode::ReadOnly)
                 return r.error; // the store is unusable: stop rather than log thousands of failures
             break;
+        }
+        // Learn what the reactions send, and the streams they open (after `known`
+        // is done with: adding an aggregate to `streams` may move its lists).
+        for (const CommandRecord &reaction : std::as_const(r.reactions)) {
+            reactionCommands.insert(reaction.aggregate + u'.' + reaction.type);
+            if (reaction.outcome == CommandOutcome::Accepted && reaction.firstPosition > 0 &&
+                !streams.value(reaction.aggregate).contains(reaction.stream))
+                streams[reaction.aggregate] << reaction.stream;
         }
         if (progress && !progress(i + 1, m_options.commands))
             return Error::make(ErrorCode::Cancelled, u"generation cancelled after %1 commands"_s.arg(i + 1));

@@ -203,6 +203,43 @@ private Q_SLOTS:
         QCOMPARE(model.totalCount(), 27);
     }
 
+    // A pack may mark an event as a failure (a wrong password is accepted and
+    // records LoginFailed): the log shows such a command as a failure, not as
+    // accepted, whether the row is read from the store or comes from a result.
+    void markedEventsShowAsFailures()
+    {
+        auto session = openTestSession(u":memory:"_s, sourcePath(u"resources/domains/identity.js"_s));
+        QVERIFY(session);
+        QVERIFY(run(session.get(), u"Register"_s, u"user-ann"_s,
+                    {{u"email"_s, u"ann@example.com"_s}, {u"password"_s, u"correct horse battery"_s}})
+                    .accepted());
+        QVERIFY(run(session.get(), u"Login"_s, u"user-ann"_s, {{u"password"_s, u"wrong password!"_s}}).accepted());
+        const QHash<QString, QString> outcomes{{u"LoginFailed"_s, u"failure"_s}, {u"AccountLocked"_s, u"warning"_s}};
+        CommandLogModel model;
+        model.setEventOutcomes(outcomes);
+        model.setStore(session->store());
+        QCOMPARE(model.rowCount(), 2);
+        const QModelIndex registered = model.index(0, CommandLogModel::OutcomeColumn);
+        const QModelIndex failed = model.index(1, CommandLogModel::OutcomeColumn);
+        QCOMPARE(registered.data().toString(), u"accepted"_s);
+        QCOMPARE(failed.data().toString(), u"failure"_s);
+        QVERIFY2(failed.data(Qt::ToolTipRole).toString().contains(u"LoginFailed"_s),
+                 qPrintable(failed.data(Qt::ToolTipRole).toString()));
+        QCOMPARE(failed.data(Qt::ForegroundRole).value<QBrush>().color(),
+                 outcomestyle::foreground(outcomestyle::EventMark::Failure));
+        // A live result is marked too, and a third failure in a row locks the account (a warning beside it).
+        connect(session.get(), &Session::commandExecuted, &model,
+                [&model](const CommandResult &r) { model.applyResult(r.record); });
+        QVERIFY(run(session.get(), u"Login"_s, u"user-ann"_s, {{u"password"_s, u"wrong again!"_s}}).accepted());
+        QCOMPARE(model.index(2, CommandLogModel::OutcomeColumn).data().toString(), u"failure"_s);
+        // Without the pack's word, the same rows are plain acceptances.
+        model.setEventOutcomes({});
+        QCOMPARE(model.index(1, CommandLogModel::OutcomeColumn).data().toString(), u"accepted"_s);
+        QCOMPARE(outcomestyle::worstMark(outcomes, {u"LoginFailed"_s, u"AccountLocked"_s}),
+                 outcomestyle::EventMark::Failure);
+        QCOMPARE(outcomestyle::worstMark(outcomes, {u"LoginSucceeded"_s}), outcomestyle::EventMark::None);
+    }
+
     void filtersAndActivation()
     {
         auto session = open(u":memory:"_s);

@@ -424,6 +424,32 @@ private Q_SLOTS:
         QCOMPARE(view.diagram()->nodeKeys().contains(u"projection:Balances"_s), false);
     }
 
+    // The shop's diagram in a short dock: labels stay readable (the canvas
+    // scrolls), in a roomy one it fits; zoom goes from there.
+    void diagramScalesToItsSpace()
+    {
+        auto s = open(u":memory:"_s);
+        QVERIFY(s->loadPack(sourcePath(u"resources/domains/shop.js"_s)));
+        PipelineView view;
+        view.setSession(s.get());
+        view.resize(900, 220);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QTRY_VERIFY(view.scale() >= 0.8);
+        const QRectF content = view.diagram()->contentRect();
+        QVERIFY(content.width() * view.scale() > view.canvas()->viewport()->width()); // so it scrolls
+        view.resize(2400, 1400);
+        QTRY_VERIFY(view.scale() > 1.0);
+        const QSize inside = view.canvas()->maximumViewportSize();
+        QVERIFY(content.width() * view.scale() <= inside.width() + 1);
+        QVERIFY(content.height() * view.scale() <= inside.height() + 1);
+        const double fitted = view.scale();
+        view.setZoom(view.zoom() * 1.25);
+        QVERIFY(view.scale() > fitted * 1.2);
+        view.setZoom(1.0);
+        QCOMPARE(view.scale(), fitted);
+    }
+
     void clickRevealsFirstEvent()
     {
         auto s = open(u":memory:"_s);

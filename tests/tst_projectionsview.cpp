@@ -361,7 +361,11 @@ private Q_SLOTS:
         auto *rebuild = child<QToolButton>(view, u"rebuild"_s);
         QTRY_VERIFY(rebuild->isEnabled());
         QTest::mouseClick(rebuild, Qt::LeftButton);
+        // Asked first: nothing starts until confirmed.
         auto *panel = child<QGroupBox>(view, u"rebuildPanel"_s);
+        QVERIFY(!panel->isVisible());
+        QVERIFY(child<QWidget>(view, u"confirmPanel"_s)->isVisible());
+        QTest::mouseClick(child<QPushButton>(view, u"confirmRebuild"_s), Qt::LeftButton);
         QVERIFY(panel->isVisible());
         QVERIFY(!rebuild->isEnabled());
         auto *swap = child<QPushButton>(view, u"swap"_s);
@@ -380,6 +384,7 @@ private Q_SLOTS:
         QVERIFY(session->reloadPack());
         // The reload and the rebuild are queued to the worker in that order.
         QTest::mouseClick(rebuild, Qt::LeftButton);
+        QTest::mouseClick(child<QPushButton>(view, u"confirmRebuild"_s), Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(swap->isVisible(), 10000);
         QCOMPARE(view.diffModel()->rowCount(), 3);
         QCOMPARE(view.diffModel()->rowAt(0).kind, RowChange::Kind::Changed);

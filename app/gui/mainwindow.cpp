@@ -186,19 +186,25 @@ void MainWindow::buildMenus()
     const QString filter = tr("Eventscope stores (*.db);;All files (*)");
     QMenu *file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&New Store…"), QKeySequence::New, this, [this, filter] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("New Store"), QDir::homePath(), filter);
-        if (!path.isEmpty())
+        const QString path = QFileDialog::getSaveFileName(this, tr("New Store"), Settings::lastDirectory(), filter);
+        if (!path.isEmpty()) {
+            Settings::setLastDirectory(QFileInfo(path).absolutePath());
             openStore(path, false, true);
+        }
     });
     file->addAction(tr("&Open Store…"), QKeySequence::Open, this, [this, filter] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), QDir::homePath(), filter);
-        if (!path.isEmpty())
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store"), Settings::lastDirectory(), filter);
+        if (!path.isEmpty()) {
+            Settings::setLastDirectory(QFileInfo(path).absolutePath());
             openStore(path, false);
+        }
     });
     file->addAction(tr("Open Store &Read-Only…"), QKeySequence(u"Ctrl+Shift+O"_s), this, [this, filter] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store Read-Only"), QDir::homePath(), filter);
-        if (!path.isEmpty())
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Store Read-Only"), Settings::lastDirectory(), filter);
+        if (!path.isEmpty()) {
+            Settings::setLastDirectory(QFileInfo(path).absolutePath());
             openStore(path, true);
+        }
     });
     file->addSeparator();
     // Ctrl+Shift+O is the read-only file open; the dialog has its own read-only box.
@@ -214,17 +220,24 @@ void MainWindow::buildMenus()
 
     QMenu *domain = menuBar()->addMenu(tr("&Domain"));
     domain->addAction(tr("&Load Pack…"), QKeySequence(u"Ctrl+Shift+P"_s), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, tr("Load Domain Pack"), QDir::homePath(),
+        const QString path = QFileDialog::getOpenFileName(this, tr("Load Domain Pack"), Settings::lastDirectory(),
                                                           tr("Domain packs (*.js);;All files (*)"));
-        if (!path.isEmpty())
+        if (!path.isEmpty()) {
+            Settings::setLastDirectory(QFileInfo(path).absolutePath());
             loadPack(path);
+        }
     });
     domain->addAction(tr("&Reload Pack"), QKeySequence(u"Ctrl+R"_s), this, [this] { reloadPack(); });
     QMenu *samples = domain->addMenu(tr("&Sample Packs"));
+    samples->setToolTipsVisible(true);
     for (const QString &name : {u"bank"_s, u"shop"_s, u"publishing"_s, u"identity"_s}) {
         const QString path = samplePackPath(name);
         QAction *a = samples->addAction(name, this, [this, path] { loadPack(path); });
         a->setEnabled(!path.isEmpty());
+        a->setToolTip(path.isEmpty() ? tr("Not found: %1.js is looked for in resources/domains beside the program "
+                                          "and in the current directory; only bank is built in")
+                                           .arg(name)
+                                     : path);
     }
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -310,6 +323,7 @@ void MainWindow::routeNavigation()
     connect(m_timeTravel, &TimeTravelView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_timeTravel, &TimeTravelView::showStreamRequested, this, showStream);
     connect(m_projections, &ProjectionsView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
+    connect(m_projections, &ProjectionsView::revealEventRequested, this, [this] { showDockOf(m_inspector); });
     connect(m_pipeline, &PipelineView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_asOf, &AsOfView::showStreamRequested, this, showStream);
     connect(m_asOf, &AsOfView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
@@ -317,6 +331,10 @@ void MainWindow::routeNavigation()
     connect(m_asOf, &AsOfView::historicalChanged, this, [this](bool historical, qint64 position) {
         m_historyLabel->setText(tr("HISTORICAL — as of #%1").arg(position));
         m_historyLabel->setVisible(historical);
+        // The views that still show or change the live store say so.
+        m_timeline->setAsOfPosition(historical ? position : 0);
+        m_console->setAsOfPosition(historical ? position : 0);
+        m_inspector->setAsOfPosition(historical ? position : 0);
     });
     connect(m_whatIf, &WhatIfView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
     connect(m_compare, &DomainCompareView::revealEventRequested, m_timeline, &TimelineView::revealPosition);
@@ -550,7 +568,9 @@ void MainWindow::updateStatus()
                                      : QString());
     if (m_session->domain()) {
         const auto &info = m_session->domain()->info();
-        m_packLabel->setText(tr("pack %1 %2").arg(info.name, info.version));
+        const QString file = m_session->packPath();
+        m_packLabel->setText(tr("pack %1 %2 (%3)").arg(info.name, info.version, QFileInfo(file).fileName()));
+        m_packLabel->setToolTip(tr("Domain pack loaded from %1").arg(file));
     } else {
         m_packLabel->setText(tr("no pack"));
     }

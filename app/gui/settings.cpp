@@ -1,5 +1,6 @@
 #include "settings.h"
 
+#include <QDir>
 #include <QSettings>
 
 using namespace Qt::StringLiterals;
@@ -66,4 +67,15 @@ QString Settings::lastPack()
 void Settings::setLastPack(const QString &path)
 {
     QSettings().setValue(u"domain/lastPack"_s, path);
+}
+
+QString Settings::lastDirectory()
+{
+    const QString dir = QSettings().value(u"files/lastDirectory"_s).toString();
+    return !dir.isEmpty() && QDir(dir).exists() ? dir : QDir::homePath();
+}
+
+void Settings::setLastDirectory(const QString &dir)
+{
+    QSettings().setValue(u"files/lastDirectory"_s, dir);
 }

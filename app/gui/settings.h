@@ -16,6 +16,9 @@ public:
     static QString lastStore();
     static void setLastStore(const QString &path, bool readOnly);
     static bool lastStoreReadOnly();
+    // Where the last file dialog found its file (stores, packs): the next one opens there.
+    static QString lastDirectory();
+    static void setLastDirectory(const QString &dir);
     static QString lastPack();
     static void setLastPack(const QString &path);
 };

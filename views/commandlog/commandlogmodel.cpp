@@ -49,6 +49,56 @@ void CommandLogModel::setStore(EventStore *store)
     }
 }
 
+void CommandLogModel::setEventOutcomes(const QHash<QString, QString> &outcomes)
+{
+    if (outcomes == m_outcomes)
+        return;
+    m_outcomes = outcomes;
+    QList<CommandLogRow> all = rows();
+    for (CommandLogRow &r : all)
+        r.mark = outcomestyle::EventMark::None;
+    mark(all);
+    for (int i = 0; i < all.size(); ++i)
+        if (all.at(i).mark != rows().at(i).mark)
+            replaceRow(i, all.at(i));
+}
+
+void CommandLogModel::mark(QList<CommandLogRow> &rows) const
+{
+    if (m_outcomes.isEmpty() || !m_store)
+        return;
+    qint64 low = 0;
+    qint64 high = 0;
+    for (const CommandLogRow &r : rows) {
+        if (r.record.outcome != CommandOutcome::Accepted || r.record.firstPosition <= 0)
+            continue;
+        low = low == 0 ? r.record.firstPosition : std::min(low, r.record.firstPosition);
+        high = std::max(high, std::max(r.record.lastPosition, r.record.firstPosition));
+    }
+    if (low == 0)
+        return;
+    EventQuery q;
+    q.types = m_outcomes.keys();
+    q.fromPosition = low;
+    q.toPosition = high;
+    q.limit = int(std::min<qint64>(high - low + 1, 100000));
+    auto events = m_store->query(q);
+    if (!events || events->isEmpty())
+        return;
+    QHash<qint64, QString> typeAt;
+    for (const RecordedEvent &e : std::as_const(*events))
+        typeAt.insert(e.position, e.type);
+    for (CommandLogRow &r : rows) {
+        if (r.record.outcome != CommandOutcome::Accepted || r.record.firstPosition <= 0)
+            continue;
+        QStringList types;
+        for (qint64 p = r.record.firstPosition; p <= std::max(r.record.lastPosition, r.record.firstPosition); ++p)
+            if (const auto it = typeAt.constFind(p); it != typeAt.constEnd())
+                types << *it;
+        r.mark = outcomestyle::worstMark(m_outcomes, types, &r.markedType);
+    }
+}
+
 qint64 CommandLogModel::lastSeq(EventStore *store)
 {
     // A read error ends the search where it happened and is reported: a damaged
@@ -114,6 +164,7 @@ QList<CommandLogRow> CommandLogModel::fresh(const QList<CommandRecord> &records)
             out.append(CommandLogRow{r, true});
         }
     }
+    mark(out);
     return out;
 }
 
@@ -164,8 +215,8 @@ int CommandLogModel::readPage()
     m_readCount += records->size();
     m_complete = records->size() < m_pageSize;
     const qint64 oldScale = m_scaleUs;
-    const QList<CommandLogRow> rows = fresh(*records);
-    appendRows(rows);
+    const QList<CommandLogRow> loaded = fresh(*records);
+    appendRows(loaded);
     if (m_scaleUs != oldScale && rowCount() > 0)
         Q_EMIT dataChanged(index(0, StagesColumn), index(rowCount() - 1, StagesColumn));
     return int(records->size());
@@ -190,6 +241,10 @@ void CommandLogModel::applyResult(const CommandRecord &record)
     if (row >= 0) {
         CommandLogRow &existing = mutableRow(row);
         existing.record = record;
+        QList<CommandLogRow> one{existing};
+        mark(one);
+        existing.mark = one.constFirst().mark;
+        existing.markedType = one.constFirst().markedType;
         rowChanged(row);
     } else if (m_complete) {
         // Not in the log: the pipeline failed before logging (unknown command, read-only store).
@@ -220,7 +275,7 @@ QVariant CommandLogModel::rowData(const CommandLogRow &row, int column, int role
         case TimeColumn:
             return QDateTime::fromMSecsSinceEpoch(r.recordedMs, Qt::UTC).toString(u"yyyy-MM-dd HH:mm:ss.zzz"_s);
         case OutcomeColumn:
-            return outcomeName(r.outcome);
+            return row.mark != outcomestyle::EventMark::None ? outcomestyle::title(row.mark) : outcomeName(r.outcome);
         case CommandColumn:
             return r.type;
         case StreamColumn:
@@ -238,6 +293,9 @@ QVariant CommandLogModel::rowData(const CommandLogRow &row, int column, int role
     case Qt::ToolTipRole:
         switch (column) {
         case OutcomeColumn:
+            if (row.mark != outcomestyle::EventMark::None)
+                return tr("accepted, and recorded as a %1: the pack marks %2 so").arg(outcomestyle::title(row.mark),
+                                                                                    row.markedType);
             return row.logged ? outcomestyle::title(r.outcome)
                               : tr("%1 — not in the command log: it failed before the pipeline could log it")
                                     .arg(outcomestyle::title(r.outcome));
@@ -264,13 +322,15 @@ QVariant CommandLogModel::rowData(const CommandLogRow &row, int column, int role
         }
     case Qt::ForegroundRole:
         if (column == OutcomeColumn)
-            return QBrush(outcomestyle::foreground(r.outcome));
+            return QBrush(row.mark != outcomestyle::EventMark::None ? outcomestyle::foreground(row.mark)
+                                                                   : outcomestyle::foreground(r.outcome));
         if (!row.logged)
             return QBrush(Qt::gray);
         return {};
     case Qt::BackgroundRole:
         if (column == OutcomeColumn)
-            return QBrush(outcomestyle::background(r.outcome));
+            return QBrush(row.mark != outcomestyle::EventMark::None ? outcomestyle::background(row.mark)
+                                                                   : outcomestyle::background(r.outcome));
         return {};
     case Qt::FontRole:
         if (column == OutcomeColumn) {

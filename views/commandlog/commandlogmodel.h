@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/outcomestyle.h"
 #include "common/rowtablemodel.h"
 #include "types.h"
 
@@ -16,6 +17,9 @@ class EventStore;
 struct CommandLogRow {
     CommandRecord record;
     bool logged = true;
+    // Accepted, but an event it wrote is one the pack marks as a failure or a warning.
+    outcomestyle::EventMark mark = outcomestyle::EventMark::None;
+    QString markedType;
 };
 
 // The store's command log, oldest first. It opens at the newest end (the
@@ -52,6 +56,8 @@ public:
     explicit CommandLogModel(QObject *parent = nullptr);
 
     void setStore(EventStore *store);
+    // The pack's event outcomes (DomainInfo::eventOutcomes): rows whose events are marked show so.
+    void setEventOutcomes(const QHash<QString, QString> &outcomes);
     // Appends what was logged since the last read (when the whole log is loaded).
     void refresh();
     // A command this process ran: the row gets the complete record (the log
@@ -80,6 +86,8 @@ protected:
 private:
     int readPage();
     QList<CommandLogRow> fresh(const QList<CommandRecord> &records);
+    // Finds the marked events of accepted rows (one query over their positions).
+    void mark(QList<CommandLogRow> &rows) const;
     // The log's last seq (its row count: rows are never deleted), by galloping search.
     qint64 lastSeq(EventStore *store); // sets m_error when a read fails
     void noteTotal(const CommandRecord &record);
@@ -93,6 +101,7 @@ private:
     qint64 m_scaleUs = 0;
     QHash<QString, int> m_rowOf;
     QString m_error;
+    QHash<QString, QString> m_outcomes;
 };
 
 } // namespace es

@@ -4,6 +4,7 @@
 #include "common/jsontreewidget.h"
 #include "common/outcomestyle.h"
 #include "common/teardown.h"
+#include "jsdomain.h"
 #include "session.h"
 #include "stagetimingsdelegate.h"
 
@@ -150,11 +151,17 @@ void CommandLogView::setSession(Session *session)
     m_session = session;
     m_details->clear();
     m_detailsTitle->setText(tr("<i>Select a command to see its full record.</i>"));
+    m_model->setEventOutcomes(m_session && m_session->domain() ? m_session->domain()->info().eventOutcomes
+                                                               : QHash<QString, QString>());
     m_model->setStore(m_session ? m_session->store() : nullptr);
     if (m_session) {
         connect(m_session, &Session::commandExecuted, this,
                 [this](const CommandResult &result) { m_model->applyResult(result.record); });
         connect(m_session, &Session::eventsAppended, this, [this] { m_model->refresh(); });
+        connect(m_session, &Session::packChanged, this, [this] {
+            m_model->setEventOutcomes(m_session->domain() ? m_session->domain()->info().eventOutcomes
+                                                          : QHash<QString, QString>());
+        });
     }
     m_table->scrollToBottom();
     updateCount();

@@ -2,6 +2,8 @@
 
 #include "types.h"
 
+#include <QList>
+
 #include <QColor>
 #include <QString>
 
@@ -13,5 +15,17 @@ QColor background(CommandOutcome outcome);
 QString symbol(CommandOutcome outcome); // ✔ ✘ ⚠ ‼
 // "accepted", "rejected"... as people read it (translated).
 QString title(CommandOutcome outcome);
+
+// What a pack says an accepted command's event means (DomainInfo::eventOutcomes):
+// a wrong password is accepted, recorded as LoginFailed, and shown as a failure.
+enum class EventMark { None, Warning, Failure };
+EventMark markOf(const QHash<QString, QString> &eventOutcomes, const QString &eventType);
+// The worst mark among the types, and (when asked) the first type that carries it.
+EventMark worstMark(const QHash<QString, QString> &eventOutcomes, const QStringList &eventTypes,
+                    QString *markedType = nullptr);
+QColor foreground(EventMark mark);
+QColor background(EventMark mark);
+QString symbol(EventMark mark); // ✘ ⚠
+QString title(EventMark mark);  // "failure", "warning"
 
 } // namespace es::outcomestyle

@@ -1,4 +1,6 @@
 #include "commandconsole.h"
+
+#include "common/historicalbanner.h"
 #include "common/elidedlabel.h"
 #include "common/naturalsortproxy.h"
 
@@ -97,6 +99,8 @@ CommandConsole::CommandConsole(QWidget *parent)
     m_status->setWordWrap(true);
     m_status->setTextFormat(Qt::RichText);
     m_status->setStyleSheet(u"QLabel { background: #fff8e1; border: 1px solid #ffe082; padding: 6px; }"_s);
+    m_historical = new HistoricalBanner(tr("As Of #%1 is set, but commands are written to the live store, after its head."), this);
+    layout->addWidget(m_historical);
     layout->addWidget(m_status);
     layout->addWidget(m_body, 1);
 
@@ -712,6 +716,12 @@ bool CommandConsole::send()
     entry.aggregate = spec->aggregate;
     entry.commandName = spec->name;
     entry.outcome = result.record.outcome;
+    {
+        QStringList types;
+        for (const RecordedEvent &e : result.events)
+            types << e.type;
+        entry.mark = outcomestyle::worstMark(eventOutcomes(), types);
+    }
     entry.summary = result.accepted() ? (result.events.size() == 1 ? tr("1 event written") : tr("%1 events written").arg(result.events.size()))
                                       : result.record.reason;
     entry.sentMs = QDateTime::currentMSecsSinceEpoch();
@@ -728,6 +738,11 @@ void CommandConsole::showNotSent(const QString &why)
     m_outcome->setText(u"<span style=\"color:#c62828\"><b>%1</b></span>"_s.arg(html(why)));
 }
 
+QHash<QString, QString> CommandConsole::eventOutcomes() const
+{
+    return m_session && m_session->domain() ? m_session->domain()->info().eventOutcomes : QHash<QString, QString>();
+}
+
 void CommandConsole::addEventItem(const RecordedEvent &e, int indent)
 {
     const QString text = u"%1#%2  %3  %4 v%5  %6"_s.arg(QString(indent * 4, u' '))
@@ -735,7 +750,13 @@ void CommandConsole::addEventItem(const RecordedEvent &e, int indent)
                              .arg(e.type, e.stream)
                              .arg(e.version)
                              .arg(EventListModel::dataSummary(e, 100));
-    auto *item = new QListWidgetItem(text, m_outcomeEvents);
+    const outcomestyle::EventMark mark = outcomestyle::markOf(eventOutcomes(), e.type);
+    auto *item = new QListWidgetItem(mark == outcomestyle::EventMark::None
+                                         ? text
+                                         : QString(outcomestyle::symbol(mark) + u' ' + text.trimmed()),
+                                     m_outcomeEvents);
+    if (mark != outcomestyle::EventMark::None)
+        item->setForeground(outcomestyle::foreground(mark));
     item->setData(PositionRole, e.position);
     item->setToolTip(tr("Event %1 — click to show it in the timeline").arg(e.eventId) + u'\n' +
                      QString::fromUtf8(e.data));
@@ -749,14 +770,33 @@ void CommandConsole::showResult(const CommandResult &r)
     const CommandRecord &rec = r.record;
     QString text;
     switch (rec.outcome) {
-    case CommandOutcome::Accepted:
-        text = coloured(rec.outcome, r.events.isEmpty()
-                                         ? tr("✔ Accepted — nothing to do: the command wrote no events.")
-                                         : (r.events.size() == 1 ? tr("✔ Accepted — 1 event written:") : tr("✔ Accepted — %1 events written:").arg(r.events.size())));
+    case CommandOutcome::Accepted: {
+        // The pack may say that an event records a failure (LoginFailed) or a warning:
+        // the command was accepted, but it is not a success to show in green.
+        QStringList types;
+        for (const RecordedEvent &e : r.events)
+            types << e.type;
+        QString markedType;
+        const outcomestyle::EventMark mark = outcomestyle::worstMark(eventOutcomes(), types, &markedType);
+        const QString written =
+            r.events.size() == 1 ? tr("1 event written") : tr("%1 events written").arg(r.events.size());
+        if (mark == outcomestyle::EventMark::Failure) {
+            text = u"<span style=\"color:%1\"><b>%2</b></span>"_s.arg(
+                       outcomestyle::foreground(mark).name(), tr("✘ Failed — %1").arg(html(markedType))) +
+                   u"<br>"_s + tr("Recorded as a failure (%1):").arg(written);
+        } else if (mark == outcomestyle::EventMark::Warning) {
+            text = u"<span style=\"color:%1\"><b>%2</b></span>"_s.arg(
+                       outcomestyle::foreground(mark).name(), tr("⚠ Accepted with a warning — %1").arg(html(markedType))) +
+                   u"<br>"_s + written + u':';
+        } else {
+            text = coloured(rec.outcome, r.events.isEmpty() ? tr("✔ Accepted — nothing to do: the command wrote no events.")
+                                                            : tr("✔ Accepted — %1:").arg(written));
+        }
         for (const RecordedEvent &e : r.events)
             addEventItem(e, 0);
         m_form->clearErrors();
         break;
+    }
     case CommandOutcome::Rejected: {
         text = coloured(rec.outcome, tr("✘ Rejected")) + u": "_s + html(rec.reason);
         QJsonObject errors = rec.fieldErrors;
@@ -871,6 +911,11 @@ void CommandConsole::loadHistory(int row, bool rerun)
     }
     if (rerun)
         send();
+}
+
+void CommandConsole::setAsOfPosition(qint64 position)
+{
+    m_historical->setAsOfPosition(position);
 }
 
 } // namespace es

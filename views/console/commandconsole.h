@@ -23,6 +23,8 @@ class QToolButton;
 
 namespace es {
 
+class HistoricalBanner;
+
 class ElidedLabel;
 
 class CommandForm;
@@ -40,6 +42,9 @@ class Session;
 class CommandConsole : public QWidget {
     Q_OBJECT
 public:
+    // The As Of cursor (0: live): a marker saying what it means here.
+    void setAsOfPosition(qint64 position);
+
     // Stream ids offered for completion.
     static constexpr int MaxCompletions = 20000;
 
@@ -85,6 +90,7 @@ private:
     void validateRaw(QJsonObject *payload, bool *ok);
     void showResult(const CommandResult &result);
     void showNotSent(const QString &why);
+    QHash<QString, QString> eventOutcomes() const;
     void addEventItem(const RecordedEvent &event, int indent);
     QString currentAggregate() const;
     const CommandSpec *currentSpec() const;
@@ -125,6 +131,7 @@ private:
     QTableView *m_historyView;
     QPushButton *m_loadHistory;
     QPushButton *m_rerun;
+    HistoricalBanner *m_historical = nullptr;
 };
 
 } // namespace es

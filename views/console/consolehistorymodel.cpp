@@ -27,11 +27,16 @@ QVariant ConsoleHistoryModel::rowData(const ConsoleHistoryEntry &e, int column, 
         case StreamColumn:
             return e.command.stream;
         case OutcomeColumn:
+            if (e.mark != outcomestyle::EventMark::None)
+                return QString(outcomestyle::symbol(e.mark) + u' ' + outcomestyle::title(e.mark));
             return QString(outcomestyle::symbol(e.outcome) + u' ' + outcomestyle::title(e.outcome));
         }
         return {};
     case Qt::ForegroundRole:
-        return column == OutcomeColumn ? QVariant(QBrush(outcomestyle::foreground(e.outcome))) : QVariant();
+        if (column != OutcomeColumn)
+            return {};
+        return QBrush(e.mark != outcomestyle::EventMark::None ? outcomestyle::foreground(e.mark)
+                                                             : outcomestyle::foreground(e.outcome));
     case Qt::ToolTipRole: {
         QString tip = u"%1.%2 → %3"_s.arg(e.aggregate, e.commandName, e.command.stream);
         if (e.command.expectedVersion)

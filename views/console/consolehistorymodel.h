@@ -1,6 +1,7 @@
 #pragma once
 
 #include "commandpipeline.h"
+#include "common/outcomestyle.h"
 #include "common/rowtablemodel.h"
 
 namespace es {
@@ -11,6 +12,7 @@ struct ConsoleHistoryEntry {
     QString aggregate;
     QString commandName;
     CommandOutcome outcome = CommandOutcome::Accepted;
+    outcomestyle::EventMark mark = outcomestyle::EventMark::None; // accepted, but its event says failure/warning
     QString summary; // the reason, or the positions written
     qint64 sentMs = 0;
 };

@@ -1,5 +1,7 @@
 #include "inspectorview.h"
 
+#include "common/historicalbanner.h"
+
 #include "causaltree.h"
 #include "common/eventlistmodel.h"
 #include "common/flowlayout.h"
@@ -66,6 +68,8 @@ InspectorView::InspectorView(QWidget *parent)
     m_title->setTextFormat(Qt::RichText);
     m_title->setWordWrap(true);
     m_title->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_historical = new HistoricalBanner(tr("As Of #%1 is set: this inspector shows events and state as recorded, live."), this);
+    layout->addWidget(m_historical);
     layout->addWidget(m_title);
     m_hash->setObjectName(u"hashLabel"_s);
     m_hash->setTextFormat(Qt::RichText);
@@ -431,6 +435,11 @@ void InspectorView::showCorrelation()
         return;
     setCurrentTab(CorrelationTab);
     Q_EMIT showCorrelationRequested(correlationId());
+}
+
+void InspectorView::setAsOfPosition(qint64 position)
+{
+    m_historical->setAsOfPosition(position);
 }
 
 } // namespace es

@@ -13,6 +13,8 @@ class QTreeWidgetItem;
 
 namespace es {
 
+class HistoricalBanner;
+
 class JsonTreeWidget;
 class Session;
 struct CausalNode;
@@ -36,6 +38,9 @@ struct CausalNode;
 class InspectorView : public QWidget {
     Q_OBJECT
 public:
+    // The As Of cursor (0: live): a marker saying what it means here.
+    void setAsOfPosition(qint64 position);
+
     enum class HashStatus { Unknown, Verified, Mismatch };
     enum Tab { EventTab, StateTab, CorrelationTab };
 
@@ -89,6 +94,7 @@ private:
     JsonTreeWidget *m_after;
     QLabel *m_correlationSummary;
     QTreeWidget *m_correlation;
+    HistoricalBanner *m_historical = nullptr;
 };
 #if defined(__clang__)
 #pragma clang diagnostic pop

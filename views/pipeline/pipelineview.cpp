@@ -22,6 +22,7 @@
 #include <QStyle>
 #include <QTableView>
 #include <QToolBar>
+#include <QWheelEvent>
 #include <QVBoxLayout>
 
 #include <cmath>
@@ -115,6 +116,28 @@ PipelineView::PipelineView(QWidget *parent)
     slower->setShortcutContext(Qt::WidgetWithChildrenShortcut);
     connect(slower, &QAction::triggered, this, [this] { m_speed->setValue(m_speed->value() - 1); });
     addActions({m_playAction, m_stepAction, m_clearAction, faster, slower});
+    bar->addSeparator();
+    // Fit (the default) scales the diagram to the canvas, but never below a
+    // readable size: the canvas scrolls then. Zoom from there, or Ctrl+wheel.
+    auto *fitAction = bar->addAction(tr("Fit"));
+    fitAction->setObjectName(u"zoomFit"_s);
+    fitAction->setShortcut(QKeySequence(u"Ctrl+0"_s));
+    fitAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    fitAction->setToolTip(tr("Fit the diagram to the canvas, keeping labels readable (Ctrl+0)"));
+    connect(fitAction, &QAction::triggered, this, [this] { setZoom(1.0); });
+    auto *zoomIn = bar->addAction(tr("+"));
+    zoomIn->setObjectName(u"zoomIn"_s);
+    zoomIn->setShortcut(QKeySequence::ZoomIn);
+    zoomIn->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    zoomIn->setToolTip(tr("Zoom in (Ctrl++, or Ctrl+wheel)"));
+    connect(zoomIn, &QAction::triggered, this, [this] { setZoom(m_zoom * 1.25); });
+    auto *zoomOut = bar->addAction(tr("−"));
+    zoomOut->setObjectName(u"zoomOut"_s);
+    zoomOut->setShortcut(QKeySequence::ZoomOut);
+    zoomOut->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    zoomOut->setToolTip(tr("Zoom out (Ctrl+−, or Ctrl+wheel)"));
+    connect(zoomOut, &QAction::triggered, this, [this] { setZoom(m_zoom / 1.25); });
+    addActions({fitAction, zoomIn, zoomOut});
     auto *spacer = new QWidget(bar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     bar->addWidget(spacer);
@@ -126,12 +149,13 @@ PipelineView::PipelineView(QWidget *parent)
     m_canvas = new QGraphicsView(m_diagram, this);
     m_canvas->setObjectName(u"pipelineCanvas"_s);
     m_canvas->setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing | QPainter::SmoothPixmapTransform);
-    m_canvas->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_canvas->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_canvas->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+    m_canvas->setVerticalScrollBarPolicy(Qt::ScrollBarAsNeeded);
     m_canvas->setFrameShape(QFrame::NoFrame);
     m_canvas->setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
     m_canvas->installEventFilter(this);
-    m_canvas->setMinimumSize(320, 160);
+    m_canvas->viewport()->installEventFilter(this); // Ctrl+wheel
+    m_canvas->setMinimumSize(240, 120);
 
     auto *side = new QWidget(this);
     auto *sideLayout = new QVBoxLayout(side);
@@ -502,14 +526,41 @@ void PipelineView::updateControls()
     m_status->setText(parts.join(u" · "_s));
 }
 
+void PipelineView::setZoom(double zoom)
+{
+    m_zoom = std::clamp(zoom, 0.25, 8.0);
+    fit();
+}
+
+double PipelineView::scale() const
+{
+    return m_canvas->transform().m11();
+}
+
 void PipelineView::fit()
 {
-    if (!m_diagram->contentRect().isEmpty())
-        m_canvas->fitInView(m_diagram->contentRect(), Qt::KeepAspectRatio);
+    const QRectF content = m_diagram->contentRect();
+    if (content.isEmpty())
+        return;
+    const QSize viewport = m_canvas->maximumViewportSize();
+    const double fitScale = std::min(viewport.width() / content.width(), viewport.height() / content.height());
+    // Below this the node labels are smaller than about 8 px: scroll instead.
+    constexpr double ReadableScale = 0.8;
+    const double s = m_zoom == 1.0 ? std::max(fitScale, std::min(ReadableScale, 1.0)) : std::max(fitScale * m_zoom, 0.2);
+    m_canvas->setTransform(QTransform::fromScale(s, s));
+    m_canvas->setSceneRect(content);
+    m_canvas->centerOn(content.center());
 }
 
 bool PipelineView::eventFilter(QObject *watched, QEvent *event)
 {
+    if (watched == m_canvas->viewport() && event->type() == QEvent::Wheel) {
+        auto *wheel = static_cast<QWheelEvent *>(event);
+        if (wheel->modifiers() & Qt::ControlModifier) {
+            setZoom(wheel->angleDelta().y() > 0 ? m_zoom * 1.25 : m_zoom / 1.25);
+            return true;
+        }
+    }
     if (watched == m_canvas && event->type() == QEvent::Resize)
         QTimer::singleShot(0, this, &PipelineView::fit);
     return QWidget::eventFilter(watched, event);

@@ -46,6 +46,11 @@ public:
     PipelineDiagram *diagram() const { return m_diagram; }
     PipelineFlowModel *flowModel() const { return m_flows; }
     QGraphicsView *canvas() const { return m_canvas; }
+    // 1: fit to the canvas (never below a readable scale); more or less from there.
+    void setZoom(double zoom);
+    double zoom() const { return m_zoom; }
+    // The diagram's scale on the canvas.
+    double scale() const;
     // The stage the token of the shown flow is at ("validation", "projection:Balances"...;
     // for the fan-out, the first of its boxes); empty when no flow is shown.
     QString currentStage() const;
@@ -90,6 +95,7 @@ private:
     PipelineDiagram *m_diagram;
     PipelineFlowModel *m_flows;
     QGraphicsView *m_canvas;
+    double m_zoom = 1.0;
     QTableView *m_table;
     QGroupBox *m_delayBox;
     QFormLayout *m_delayForm;

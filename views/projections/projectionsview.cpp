@@ -192,6 +192,31 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     m_errorPanel->hide();
     sideLayout->addWidget(m_errorPanel);
 
+    // A rebuild replays the whole log: it is asked for twice.
+    m_confirmPanel = new QFrame(side);
+    m_confirmPanel->setObjectName(u"confirmPanel"_s);
+    m_confirmPanel->setFrameShape(QFrame::StyledPanel);
+    auto *confirmLayout = new QGridLayout(m_confirmPanel);
+    confirmLayout->setContentsMargins(6, 4, 6, 4);
+    m_confirmText = new QLabel(m_confirmPanel);
+    m_confirmText->setObjectName(u"confirmText"_s);
+    m_confirmText->setWordWrap(true);
+    auto *confirm = new QPushButton(tr("Rebuild"), m_confirmPanel);
+    confirm->setObjectName(u"confirmRebuild"_s);
+    auto *notNow = new QPushButton(tr("Cancel"), m_confirmPanel);
+    notNow->setObjectName(u"cancelConfirm"_s);
+    confirmLayout->addWidget(m_confirmText, 0, 0, 1, 3);
+    confirmLayout->setColumnStretch(0, 1);
+    confirmLayout->addWidget(confirm, 1, 1);
+    confirmLayout->addWidget(notNow, 1, 2);
+    m_confirmPanel->hide();
+    sideLayout->addWidget(m_confirmPanel);
+    connect(confirm, &QPushButton::clicked, this, [this] {
+        m_confirmPanel->hide();
+        rebuildCurrent();
+    });
+    connect(notNow, &QPushButton::clicked, m_confirmPanel, &QWidget::hide);
+
     m_rebuildPanel = new QGroupBox(tr("Rebuild"), side);
     m_rebuildPanel->setObjectName(u"rebuildPanel"_s);
     auto *rb = new QGridLayout(m_rebuildPanel);
@@ -305,7 +330,14 @@ ProjectionsView::ProjectionsView(QWidget *parent)
     connect(m_pause, &QToolButton::clicked, this, &ProjectionsView::pauseCurrent);
     connect(m_resume, &QToolButton::clicked, this, &ProjectionsView::resumeCurrent);
     connect(m_skip, &QToolButton::clicked, this, &ProjectionsView::skipCurrent);
-    connect(m_rebuild, &QToolButton::clicked, this, &ProjectionsView::rebuildCurrent);
+    connect(m_rebuild, &QToolButton::clicked, this, [this] {
+        if (m_current.isEmpty())
+            return;
+        m_confirmText->setText(tr("Rebuild %1 from the first event with the current pack? It runs beside the live "
+                                  "read model, which stays until you swap the new one in.")
+                                   .arg(m_current));
+        m_confirmPanel->show();
+    });
     connect(m_delay, &QSpinBox::valueChanged, this, [this](int ms) {
         if (ProjectionHost *h = host(); h && !m_current.isEmpty()) {
             auto s = h->status(m_current);

@@ -106,6 +106,8 @@ private:
     QToolButton *m_resume;
     QToolButton *m_skip;
     QToolButton *m_rebuild;
+    QFrame *m_confirmPanel = nullptr;
+    QLabel *m_confirmText = nullptr;
     QSpinBox *m_delay;
     QLabel *m_message;
     QSplitter *m_split;

@@ -1,6 +1,8 @@
 #include "timelineview.h"
 
+#include "common/historicalbanner.h"
 #include "common/teardown.h"
+
 #include "eventstore.h"
 #include "gototarget.h"
 #include "session.h"
@@ -73,6 +75,8 @@ TimelineView::TimelineView(QWidget *parent)
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(4, 4, 4, 4);
     layout->setSpacing(4);
+    m_historical = new HistoricalBanner(tr("As Of #%1 is set: this timeline still lists the live log, events after #%1 included."), this);
+    layout->addWidget(m_historical);
     layout->addWidget(m_filterBar);
     layout->addLayout(controls);
     layout->addLayout(body, 1);
@@ -654,6 +658,11 @@ RecordedEvent TimelineView::loadEvent(qint64 position) const
     q.limit = 1;
     auto events = m_session->store()->query(q);
     return events && !events->isEmpty() ? events->constFirst() : RecordedEvent{};
+}
+
+void TimelineView::setAsOfPosition(qint64 position)
+{
+    m_historical->setAsOfPosition(position);
 }
 
 } // namespace es

@@ -17,6 +17,8 @@ class QTableView;
 
 namespace es {
 
+class HistoricalBanner;
+
 class Session;
 class TimelineFilterBar;
 class TimelineModel;
@@ -34,6 +36,9 @@ class TimelineTable;
 class TimelineView : public QWidget {
     Q_OBJECT
 public:
+    // The As Of cursor (0: live): a marker saying what it means here.
+    void setAsOfPosition(qint64 position);
+
     explicit TimelineView(QWidget *parent = nullptr);
     ~TimelineView() override;
 
@@ -121,6 +126,7 @@ private:
     bool m_trimming = false;
     bool m_restoring = false;
     QString m_message;
+    HistoricalBanner *m_historical = nullptr;
 };
 
 } // namespace es

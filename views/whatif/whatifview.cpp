@@ -373,8 +373,13 @@ QWidget *WhatIfView::buildReadModelTab()
     m_rows->setObjectName(u"readModelRows"_s);
     m_rows->setHorizontalHeaderLabels({tr("Key"), tr("Difference"), tr("Original"), tr("Fork")});
     m_rows->verticalHeader()->hide();
-    m_rows->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
-    m_rows->horizontalHeader()->setStretchLastSection(true);
+    // Key and kind of difference as wide as they are; the two values share the rest equally, so
+    // neither is cut to a prefix ("65" beside "64").
+    m_rows->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_rows->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
+    m_rows->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    m_rows->horizontalHeader()->setSectionResizeMode(3, QHeaderView::Stretch);
+    m_rows->setTextElideMode(Qt::ElideMiddle); // the ends of two long values are where they differ most often
     m_rows->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_rows->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_rows->setWordWrap(false);
